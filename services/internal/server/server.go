@@ -1,0 +1,116 @@
+// Package server serves every Manifold surface on one listener: Connect,
+// gRPC and gRPC-Web handlers over HTTP/1.1 and h2c, gRPC health and server
+// reflection, plus plain HTTP handlers added by services.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+)
+
+// Server is the HTTP server shared by all services of one process.
+type Server struct {
+	cfg      Config
+	logger   *slog.Logger
+	mux      *http.ServeMux
+	options  []connect.HandlerOption
+	mu       sync.Mutex
+	services []string
+	checker  *grpchealth.StaticChecker
+}
+
+// New returns a server with the shared interceptors ready.
+func New(cfg Config, logger *slog.Logger) (*Server, error) {
+	vi, err := newValidationInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{
+		cfg:     cfg,
+		logger:  logger,
+		mux:     http.NewServeMux(),
+		options: []connect.HandlerOption{connect.WithInterceptors(vi)},
+		checker: grpchealth.NewStaticChecker(),
+	}, nil
+}
+
+// HandlerOptions are the options every Connect handler must be built with.
+func (s *Server) HandlerOptions() []connect.HandlerOption { return s.options }
+
+// RegisterService mounts a Connect service handler and lists it in health
+// and reflection. name is the fully-qualified service name.
+func (s *Server) RegisterService(name, path string, h http.Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.services = append(s.services, name)
+	s.mux.Handle(path, h)
+	s.checker.SetStatus(name, grpchealth.StatusServing)
+}
+
+// Handle mounts a plain HTTP handler (OpenAI/Anthropic APIs, metrics, ...).
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Services lists the registered service names.
+func (s *Server) Services() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.services)
+}
+
+func (s *Server) handler() http.Handler {
+	names := s.Services()
+	mux := http.NewServeMux()
+	mux.Handle(grpchealth.NewHandler(s.checker))
+	// Reflection lists itself, as grpc-go's does, so that clients such as
+	// grpcurl show every service the listener answers.
+	reflector := grpcreflect.NewStaticReflector(append(names, grpchealth.HealthV1ServiceName,
+		grpcreflect.ReflectV1ServiceName, grpcreflect.ReflectV1AlphaServiceName)...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle("/", s.mux)
+	return http.MaxBytesHandler(mux, s.cfg.MaxRequestBytes)
+}
+
+// Serve serves on ln until ctx is done, then drains in-flight requests for
+// up to the shutdown timeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Handler:           s.handler(),
+		Protocols:         protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	for _, name := range s.Services() {
+		s.checker.SetStatus(name, grpchealth.StatusNotServing)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
