@@ -881,7 +881,12 @@ type Provider struct {
 	// AWS region for Bedrock.
 	Region string `protobuf:"bytes,7,opt,name=region,proto3" json:"region,omitempty"`
 	// Per-attempt timeout for this provider's calls; route timeouts apply too.
-	Timeout       *durationpb.Duration `protobuf:"bytes,8,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	Timeout *durationpb.Duration `protobuf:"bytes,8,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	// For PROVIDER_KIND_OPENAI: the dialect of the server — "openai" (the
+	// default), "mistral", "groq", or "compatible" for other OpenAI-compatible
+	// servers (vLLM, Together, DeepSeek, OpenRouter). It selects small
+	// differences such as parameter names and tool-call id formats.
+	Flavor        string `protobuf:"bytes,9,opt,name=flavor,proto3" json:"flavor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -970,6 +975,13 @@ func (x *Provider) GetTimeout() *durationpb.Duration {
 		return x.Timeout
 	}
 	return nil
+}
+
+func (x *Provider) GetFlavor() string {
+	if x != nil {
+		return x.Flavor
+	}
+	return ""
 }
 
 // CredentialRef names a credential in a provider's key pool.
@@ -2790,7 +2802,7 @@ const file_manifold_router_v1_router_proto_rawDesc = "" +
 	"\x11ListModelsRequest\"_\n" +
 	"\x12ListModelsResponse\x121\n" +
 	"\x06models\x18\x01 \x03(\v2\x19.manifold.router.v1.ModelR\x06models\x12\x16\n" +
-	"\x06routes\x18\x02 \x03(\tR\x06routes\"\x82\x04\n" +
+	"\x06routes\x18\x02 \x03(\tR\x06routes\"\xc6\x04\n" +
 	"\bProvider\x125\n" +
 	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^[a-z0-9][a-z0-9_-]{0,63}$R\x04name\x12@\n" +
 	"\x04kind\x18\x02 \x01(\x0e2 .manifold.router.v1.ProviderKindB\n" +
@@ -2801,7 +2813,9 @@ const file_manifold_router_v1_router_proto_rawDesc = "" +
 	"\vapi_version\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
 	"apiVersion\x12\x1f\n" +
 	"\x06region\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\x06region\x123\n" +
-	"\atimeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\atimeout\x1a:\n" +
+	"\atimeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12B\n" +
+	"\x06flavor\x18\t \x01(\tB*\xbaH'r%R\x00R\x06openaiR\amistralR\x04groqR\n" +
+	"compatibleR\x06flavor\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"j\n" +

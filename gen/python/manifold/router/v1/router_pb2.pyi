@@ -253,7 +253,7 @@ class Prices(_message.Message):
     def __init__(self, input_per_mtok_micros: _Optional[int] = ..., output_per_mtok_micros: _Optional[int] = ..., cached_input_per_mtok_micros: _Optional[int] = ..., cache_write_per_mtok_micros: _Optional[int] = ..., reasoning_per_mtok_micros: _Optional[int] = ...) -> None: ...
 
 class Provider(_message.Message):
-    __slots__ = ["api_version", "base_url", "credentials", "headers", "kind", "name", "region", "timeout"]
+    __slots__ = ["api_version", "base_url", "credentials", "flavor", "headers", "kind", "name", "region", "timeout"]
     class HeadersEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -264,6 +264,7 @@ class Provider(_message.Message):
     API_VERSION_FIELD_NUMBER: _ClassVar[int]
     BASE_URL_FIELD_NUMBER: _ClassVar[int]
     CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
+    FLAVOR_FIELD_NUMBER: _ClassVar[int]
     HEADERS_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -272,12 +273,13 @@ class Provider(_message.Message):
     api_version: str
     base_url: str
     credentials: _containers.RepeatedCompositeFieldContainer[CredentialRef]
+    flavor: str
     headers: _containers.ScalarMap[str, str]
     kind: ProviderKind
     name: str
     region: str
     timeout: _duration_pb2.Duration
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[ProviderKind, str]] = ..., base_url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., credentials: _Optional[_Iterable[_Union[CredentialRef, _Mapping]]] = ..., api_version: _Optional[str] = ..., region: _Optional[str] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[ProviderKind, str]] = ..., base_url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., credentials: _Optional[_Iterable[_Union[CredentialRef, _Mapping]]] = ..., api_version: _Optional[str] = ..., region: _Optional[str] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., flavor: _Optional[str] = ...) -> None: ...
 
 class PurgeCacheRequest(_message.Message):
     __slots__ = ["route"]

@@ -1,0 +1,77 @@
+# Manifold's build. Tools are pinned in tools/ and built into .cache/bin by
+# `make tools`; the longer shell logic lives in tools/*.sh.
+#
+#   make generate         regenerate gen/ from proto/
+#   make test             lint, type-check the TS client, import the Python
+#                         client, run the Go tests
+#   make check-generated  fail when gen/ is stale (CI)
+#   make run              build and start `manifold serve`
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+# One `<module>/...` pattern per module of go.work.
+GO_PACKAGES = $(shell go list -m -f '{{.Path}}/...')
+# CI must not reuse test results cached by an earlier run on the same machine.
+GO_TEST_FLAGS ?= $(if $(CI),-count=1)
+BREAKING_AGAINST ?= main
+# Generated from a third-party proto and git-ignored: absent in a fresh clone.
+PY_VALIDATE := gen/python/buf/validate/validate_pb2.py
+
+.PHONY: tools proto-deps generate lint breaking check-generated ts-check \
+	py-check go-test test build run clean clean-tools
+
+tools:
+	@tools/build.sh
+
+proto-deps:
+	@tools/proto-deps.sh
+
+generate: tools proto-deps
+	@tools/generate.sh
+
+lint: tools proto-deps
+	@tools/lint.sh
+
+breaking: tools proto-deps
+	@tools/breaking.sh $(BREAKING_AGAINST)
+
+check-generated: generate
+	@if [[ -n "$$(git status --porcelain -- gen)" ]]; then \
+		echo "check-generated: gen/ differs from what 'make generate' produces; run it and commit:" >&2; \
+		git status --porcelain -- gen >&2; \
+		exit 1; \
+	fi
+	@echo "check-generated: gen/ is up to date"
+
+ts-check:
+	@tools/npm-install.sh gen/ts
+	cd gen/ts && node_modules/.bin/tsc --noEmit
+
+# py-check needs buf/validate/validate_pb2; a fresh clone gets it (and the
+# rest of gen/, unchanged when up to date) from one `make generate`.
+$(PY_VALIDATE): | tools proto-deps
+	@tools/generate.sh
+
+py-check: $(PY_VALIDATE)
+	@tools/py-check.sh
+
+# tools: the Go tests start the real Consul and Temporal binaries from .cache/bin.
+go-test: tools
+	go test $(GO_TEST_FLAGS) $(GO_PACKAGES)
+
+test: tools lint ts-check py-check go-test
+
+build:
+	cd services && go build -o ../bin/manifold ./cmd/manifold
+
+run: build
+	bin/manifold serve $(ARGS)
+
+# Keeps .cache (the built tools, slow to rebuild); see clean-tools.
+clean:
+	rm -rf bin test-output gen/ts/node_modules gen/python/buf
+
+clean-tools:
+	rm -rf .cache tools/node_modules
