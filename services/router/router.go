@@ -1,16 +1,20 @@
-// Package router is the data plane: it takes standard requests, picks a
-// provider for the requested model and returns or streams the answer.
+// Package router is the data plane: it takes standard requests, resolves the
+// requested model or route alias against the catalog, tries the route's
+// targets with retries, fallbacks and circuit breakers, and returns or
+// streams the answer. It also serves the catalog's admin RPCs.
 package router
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
-	"sort"
+	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -18,150 +22,448 @@ import (
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
-	"github.com/manifoldgw/manifold/services/router/demo"
+	"github.com/manifoldgw/manifold/services/internal/storage"
+	"github.com/manifoldgw/manifold/services/router/provider"
 )
 
-// Provider is an upstream that answers standard requests.
-type Provider interface {
-	// Generate returns the complete answer.
-	Generate(ctx context.Context, req *mcpv1.Request) (*mcpv1.Response, error)
-	// Stream emits text and tool-call deltas and usage, and returns how
-	// generation finished. The router adds the start and finish events.
-	Stream(ctx context.Context, req *mcpv1.Request, emit func(*mcpv1.StreamEvent) error) (mcpv1.FinishReason, string, error)
-}
+// Surface names where a call came in, for metadata and the call log.
+type Surface string
 
-// target is a catalog model bound to the provider that serves it.
-type target struct {
-	model        *routerv1.Model
-	providerName string
-	provider     Provider
-}
+// Surfaces.
+const (
+	SurfaceConnect   Surface = "connect"
+	SurfaceOpenAI    Surface = "openai"
+	SurfaceAnthropic Surface = "anthropic"
+	SurfacePromptAPI Surface = "prompt_api"
+	SurfaceWorkflow  Surface = "workflow"
+)
 
-// Service implements RouterService.
+// Service implements RouterService and the engine behind every surface.
 type Service struct {
 	routerv1connect.UnimplementedRouterServiceHandler
+
+	cfg    Config
 	logger *slog.Logger
 	now    func() time.Time
-	models map[string]target
+	client *http.Client
+
+	cat    atomic.Pointer[catalog]
+	states stateTable
+	cool   sync.Map // credential name → time.Time the cool-down ends
+	cache  *responseCache
+
+	mu    sync.Mutex // serialises catalog rebuilds and admin writes
+	spec  Spec       // the catalog as last applied
+	store *storage.Documents
 }
 
-// New returns a router serving the built-in demo model.
+// New returns a router serving the built-in demo model plus the catalog of
+// cfg.Catalog. It panics on nothing: a bad catalog is reported by Validate.
 func New(cfg Config, logger *slog.Logger) *Service {
-	s := &Service{logger: logger, now: time.Now, models: map[string]target{}}
-	s.models[demo.Model] = target{
-		model: &routerv1.Model{
-			Name: demo.Model, Provider: "demo", UpstreamModel: demo.Model,
-			ContextWindow: 32768, MaxOutputTokens: 4096,
-			Capabilities: []routerv1.Capability{
-				routerv1.Capability_CAPABILITY_TOOLS, routerv1.Capability_CAPABILITY_STREAMING,
-				routerv1.Capability_CAPABILITY_JSON_OBJECT, routerv1.Capability_CAPABILITY_JSON_SCHEMA,
-			},
-			Prices: &routerv1.Prices{},
-		},
-		providerName: "demo",
-		provider:     &demo.Provider{TokenDelay: cfg.DemoTokenDelay},
+	s := &Service{
+		cfg:    cfg,
+		logger: logger,
+		now:    time.Now,
+		client: newHTTPClient(),
+		cache:  newResponseCache(cfg.CacheMaxEntries, cfg.CacheMaxBytes),
+	}
+	if err := s.apply(cfg.Catalog); err != nil {
+		// Validate checked the catalog at start-up; fall back to demo only.
+		logger.Error("router catalog rejected", "err", err)
+		_ = s.apply(Spec{})
 	}
 	return s
 }
 
-func (s *Service) resolve(req *mcpv1.Request) (target, error) {
-	name := req.GetModel()
-	if name == "" {
-		return target{}, apierror.Invalid("request.model", "model is required")
-	}
-	t, ok := s.models[name]
-	if !ok {
-		e := apierror.New(mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND, "model %q does not exist or you do not have access to it", name)
-		e.Field = "request.model"
-		return target{}, e
-	}
-	return t, nil
+// newHTTPClient returns the pooled client every adapter shares.
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 1024
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	t.ForceAttemptHTTP2 = true
+	return &http.Client{Transport: t}
 }
 
-// Generate answers in one response.
-func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.GenerateRequest]) (*connect.Response[routerv1.GenerateResponse], error) {
-	start := s.now()
-	r := req.Msg.GetRequest()
-	t, err := s.resolve(r)
+// plan resolves a request to its route and targets.
+func (s *Service) plan(r *mcpv1.Request) (*catalog, *plan, error) {
+	c := s.cat.Load()
+	route, err := c.resolve(r.GetModel())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	res, err := t.provider.Generate(ctx, r)
-	latency := s.now().Sub(start)
+	targets, err := c.bind(route)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	res.Id = newCallID()
-	res.Metadata = s.metadata(r, t, start, latency, latency)
-	return connect.NewResponse(&routerv1.GenerateResponse{Response: res}), nil
+	return c, &plan{route: route, targets: order(route, targets, &s.states, route.GetTargets())}, nil
 }
 
-// GenerateStream answers as a stream of events. Errors before the first
-// event are Connect errors; after it, an error event ends the stream.
-func (s *Service) GenerateStream(ctx context.Context, req *connect.Request[routerv1.GenerateStreamRequest], stream *connect.ServerStream[routerv1.GenerateStreamResponse]) error {
-	start := s.now()
-	r := req.Msg.GetRequest()
-	t, err := s.resolve(r)
-	if err != nil {
-		return err
+// attemptFunc runs one attempt; committed reports whether anything reached
+// the client (after which no fallback is possible).
+type attemptFunc func(ctx context.Context, bt *boundTarget, call *provider.Call, firstByte func()) (committed bool, err error)
+
+// run tries the plan's targets under the route's retry policy.
+func (s *Service) run(ctx context.Context, p *plan, r *mcpv1.Request, stream bool, do attemptFunc) (*boundTarget, []*mcpv1.Attempt, error) {
+	route := p.route
+	policy := route.GetRetry()
+	if d := route.GetTotalTimeout().AsDuration(); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
 	}
-	send := func(ev *mcpv1.StreamEvent) error {
-		return stream.Send(&routerv1.GenerateStreamResponse{Event: ev})
+	targets, capErr := servable(p.targets, r, stream)
+	if len(targets) == 0 {
+		return nil, nil, capErr
 	}
-	id := newCallID()
-	if err := send(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Start{Start: &mcpv1.StreamStart{
-		Id: id, Model: t.model.GetUpstreamModel(), Provider: t.providerName, CreatedAt: timestamppb.New(start),
-	}}}); err != nil {
-		return err
+	maxAttempts := int(policy.GetMaxAttempts())
+	if maxAttempts == 0 {
+		maxAttempts = len(targets)
 	}
-	var ttft time.Duration
-	finish, stopSeq, err := t.provider.Stream(ctx, r, func(ev *mcpv1.StreamEvent) error {
-		if ttft == 0 {
-			ttft = s.now().Sub(start)
+	backoff := policy.GetInitialBackoff().AsDuration()
+	if backoff <= 0 {
+		backoff = 50 * time.Millisecond
+	}
+	maxBackoff := policy.GetMaxBackoff().AsDuration()
+	if maxBackoff <= 0 {
+		maxBackoff = 2 * time.Second
+	}
+	maxRetryAfter := policy.GetMaxRetryAfter().AsDuration()
+	if maxRetryAfter <= 0 {
+		maxRetryAfter = 10 * time.Second
+	}
+	var attempts []*mcpv1.Attempt
+	var lastErr error
+	tried := map[int]int{}
+	idx := 0
+	for n := 0; n < maxAttempts; n++ {
+		i, ok := s.nextTarget(targets, idx, tried)
+		if !ok {
+			if lastErr == nil {
+				lastErr = apierror.New(mcpv1.ErrorClass_ERROR_CLASS_UNAVAILABLE, "every target of route %q has an open circuit", route.GetName())
+			}
+			break
 		}
-		return send(ev)
+		bt := targets[i]
+		if tried[i] > 0 { // a retry of the same target backs off
+			wait := min(backoff<<(tried[i]-1), maxBackoff)
+			if err := sleep(ctx, wait); err != nil {
+				return nil, attempts, err
+			}
+		}
+		tried[i]++
+		state := s.states.get(bt.key)
+		call := &provider.Call{Request: r, Model: upstreamModel(bt.model), Credential: bt.provider.pickCredential(bt.cred, s.cooling)}
+		start := s.now()
+		committed, err := s.attempt(ctx, route, bt, call, stream, do)
+		latency := s.now().Sub(start)
+		a := &mcpv1.Attempt{Provider: bt.provider.cfg.GetName(), Model: upstreamModel(bt.model), Latency: durationpb.New(latency)}
+		attempts = append(attempts, a)
+		if err == nil {
+			state.success(latency)
+			return bt, attempts, nil
+		}
+		e := apierror.As(err)
+		if e.Provider == "" {
+			e.Provider = bt.provider.cfg.GetName()
+		}
+		a.ErrorClass, a.UpstreamStatus, a.ErrorMessage = e.Class, int32(e.UpstreamStatus), e.Message
+		lastErr = e
+		if ctx.Err() != nil {
+			return nil, attempts, apierror.As(ctx.Err())
+		}
+		if e.Class == mcpv1.ErrorClass_ERROR_CLASS_CANCELLED {
+			return nil, attempts, e
+		}
+		state.failure(s.now(), route.GetCircuitBreaker())
+		if e.Class == mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED || e.Class == mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION {
+			s.coolDown(call.Credential.Name, e.RetryAfter)
+		}
+		if committed || !retryable(policy, e.Class) {
+			return nil, attempts, e
+		}
+		// Prefer a fallback target; with none left, honour retry-after.
+		if next, ok := s.nextTarget(targets, i+1, tried); ok && tried[next] == 0 {
+			idx = next
+			continue
+		}
+		if e.Class == mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED && e.RetryAfter > 0 {
+			if e.RetryAfter > maxRetryAfter || n+1 >= maxAttempts {
+				return nil, attempts, e // the caller sees 429 with retry-after
+			}
+			if err := sleep(ctx, e.RetryAfter); err != nil {
+				return nil, attempts, err
+			}
+			tried[i] = 0 // the provider told us when; no extra backoff
+			idx = i
+			continue
+		}
+		idx = i + 1
+	}
+	return nil, attempts, lastErr
+}
+
+// attempt runs one attempt with the route's per-attempt timeout. For
+// streams the timeout bounds the time to the first event only.
+func (s *Service) attempt(ctx context.Context, route *routerv1.Route, bt *boundTarget, call *provider.Call, stream bool, do attemptFunc) (bool, error) {
+	timeout := route.GetAttemptTimeout().AsDuration()
+	if pt := bt.provider.cfg.GetTimeout().AsDuration(); timeout <= 0 || (pt > 0 && pt < timeout) {
+		timeout = pt
+	}
+	if timeout <= 0 {
+		return do(ctx, bt, call, func() {})
+	}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var first, timedOut atomic.Bool
+	timer := time.AfterFunc(timeout, func() {
+		if !stream || !first.Load() {
+			timedOut.Store(true)
+			cancel()
+		}
+	})
+	defer timer.Stop()
+	committed, err := do(actx, bt, call, func() { first.Store(true) })
+	if err != nil && timedOut.Load() && ctx.Err() == nil {
+		e := apierror.New(mcpv1.ErrorClass_ERROR_CLASS_TIMEOUT, "provider %s did not answer within %s", bt.provider.cfg.GetName(), timeout)
+		e.Cause = err
+		return committed, e
+	}
+	return committed, err
+}
+
+// nextTarget returns the first target from idx on whose breaker admits a
+// request.
+func (s *Service) nextTarget(ts []*boundTarget, idx int, _ map[int]int) (int, bool) {
+	now := s.now()
+	for k := 0; k < len(ts); k++ {
+		i := (idx + k) % len(ts)
+		if s.states.get(ts[i].key).admit(now) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func retryable(p *routerv1.RetryPolicy, c mcpv1.ErrorClass) bool {
+	if on := p.GetRetryOn(); len(on) > 0 {
+		for _, x := range on {
+			if x == c {
+				return true
+			}
+		}
+		return false
+	}
+	switch c {
+	case mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED, mcpv1.ErrorClass_ERROR_CLASS_OVERLOADED,
+		mcpv1.ErrorClass_ERROR_CLASS_UNAVAILABLE, mcpv1.ErrorClass_ERROR_CLASS_TIMEOUT,
+		mcpv1.ErrorClass_ERROR_CLASS_UPSTREAM_PROTOCOL:
+		return true
+	}
+	return false
+}
+
+func (s *Service) cooling(name string) bool {
+	v, ok := s.cool.Load(name)
+	return ok && s.now().Before(v.(time.Time))
+}
+
+func (s *Service) coolDown(name string, d time.Duration) {
+	if name == "" {
+		return
+	}
+	if d <= 0 {
+		d = s.cfg.CredentialCooldown
+	}
+	s.cool.Store(name, s.now().Add(d))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return apierror.As(ctx.Err())
+	case <-t.C:
+		return nil
+	}
+}
+
+func upstreamModel(m *routerv1.Model) string {
+	if u := m.GetUpstreamModel(); u != "" {
+		return u
+	}
+	return m.GetName()
+}
+
+// Do answers a validated request in one response.
+func (s *Service) Do(ctx context.Context, r *mcpv1.Request, _ Surface) (*mcpv1.Response, error) {
+	start := s.now()
+	_, p, err := s.plan(r)
+	if err != nil {
+		return nil, err
+	}
+	cacheKey, useCache, storeCache := s.cachePolicy(p.route, r)
+	if useCache {
+		if res := s.cache.get(cacheKey, start); res != nil {
+			res.Id = newCallID()
+			res.Metadata.CacheHit = true
+			res.Metadata.CreatedAt = timestamppb.New(start)
+			res.Metadata.Latency = durationpb.New(s.now().Sub(start))
+			return res, nil
+		}
+	}
+	var res *mcpv1.Response
+	bt, attempts, err := s.run(ctx, p, r, false, func(ctx context.Context, bt *boundTarget, call *provider.Call, _ func()) (bool, error) {
+		fitted, err := fitContext(p.route, bt.model, call.Request)
+		if err != nil {
+			return false, err
+		}
+		call.Request = fitted
+		res, err = bt.provider.impl.Generate(ctx, call)
+		return false, err
 	})
 	if err != nil {
+		return nil, withAttempts(err, attempts)
+	}
+	latency := s.now().Sub(start)
+	res.Id = newCallID()
+	if res.Usage == nil {
+		res.Usage = &mcpv1.Usage{}
+	}
+	price(bt.model.GetPrices(), res.Usage)
+	res.Metadata = s.metadata(p.route, r, bt, attempts, start, latency, latency)
+	if storeCache {
+		s.cache.put(cacheKey, p.route.GetName(), res, s.cacheTTL(p.route, r), start)
+	}
+	return res, nil
+}
+
+// DoStream answers a validated request as events: start, text and tool-call
+// deltas, usage, finish. It returns an error only when nothing was emitted
+// yet (the caller answers with an error status); once the first event is out,
+// a failure is emitted as a final error event and DoStream returns nil — a
+// stream never ends silently. An error from emit (the client went away) ends
+// the call and is returned.
+func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, _ Surface, emit func(*mcpv1.StreamEvent) error) error {
+	start := s.now()
+	_, p, err := s.plan(r)
+	if err != nil {
+		return err
+	}
+	id := newCallID()
+	if key, useCache, _ := s.cachePolicy(p.route, r); useCache {
+		if res := s.cache.get(key, start); res != nil {
+			return replay(id, res, start, s.now(), emit)
+		}
+	}
+	var (
+		started   bool
+		clientErr error
+		ttft      time.Duration
+		usage     *mcpv1.Usage
+		finish    provider.Finish
+	)
+	sendStart := func(bt *boundTarget) error {
+		started = true
+		return emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Start{Start: &mcpv1.StreamStart{
+			Id: id, Model: upstreamModel(bt.model), Provider: bt.provider.cfg.GetName(), Route: p.route.GetName(), CreatedAt: timestamppb.New(start),
+		}}})
+	}
+	bt, attempts, err := s.run(ctx, p, r, true, func(ctx context.Context, bt *boundTarget, call *provider.Call, firstByte func()) (bool, error) {
+		fitted, err := fitContext(p.route, bt.model, call.Request)
+		if err != nil {
+			return false, err
+		}
+		call.Request = fitted
+		committed := false
+		fin, err := bt.provider.impl.Stream(ctx, call, func(ev *mcpv1.StreamEvent) error {
+			if !committed {
+				committed = true
+				firstByte()
+				ttft = s.now().Sub(start)
+				if err := sendStart(bt); err != nil {
+					clientErr = err
+					return err
+				}
+			}
+			if u := ev.GetUsage(); u != nil {
+				price(bt.model.GetPrices(), u)
+				usage = u
+			}
+			if err := emit(ev); err != nil {
+				clientErr = err
+				return err
+			}
+			return nil
+		})
+		finish = fin
+		return committed, err
+	})
+	if clientErr != nil {
+		return clientErr
+	}
+	if err != nil {
+		if !started {
+			return withAttempts(err, attempts)
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		detail := apierror.Detail(err)
 		detail.CallId = id
-		return send(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Error{Error: detail}})
+		return emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Error{Error: detail}})
 	}
-	return send(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Finish{Finish: &mcpv1.StreamFinish{
-		FinishReason: finish, StopSequence: stopSeq, Metadata: s.metadata(r, t, start, ttft, s.now().Sub(start)),
+	if !started {
+		if err := sendStart(bt); err != nil {
+			return err
+		}
+	}
+	_ = usage
+	return emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Finish{Finish: &mcpv1.StreamFinish{
+		FinishReason: finish.Reason, StopSequence: finish.StopSequence,
+		Metadata: s.metadata(p.route, r, bt, attempts, start, ttft, s.now().Sub(start)),
 	}}})
 }
 
-// CountTokens estimates input tokens locally.
-func (s *Service) CountTokens(_ context.Context, req *connect.Request[routerv1.CountTokensRequest]) (*connect.Response[routerv1.CountTokensResponse], error) {
-	r := req.Msg.GetRequest()
-	if _, err := s.resolve(r); err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&routerv1.CountTokensResponse{InputTokens: demo.CountRequestTokens(r)}), nil
-}
+// withAttempts keeps the error as is; attempts are reported in metadata on
+// success and in logs on failure.
+func withAttempts(err error, _ []*mcpv1.Attempt) error { return err }
 
-// ListModels lists the catalog.
-func (s *Service) ListModels(context.Context, *connect.Request[routerv1.ListModelsRequest]) (*connect.Response[routerv1.ListModelsResponse], error) {
-	res := &routerv1.ListModelsResponse{}
-	for _, t := range s.models {
-		res.Models = append(res.Models, t.model)
-	}
-	sort.Slice(res.Models, func(i, j int) bool { return res.Models[i].GetName() < res.Models[j].GetName() })
-	return connect.NewResponse(res), nil
-}
-
-func (s *Service) metadata(r *mcpv1.Request, t target, start time.Time, ttft, latency time.Duration) *mcpv1.ResponseMetadata {
+func (s *Service) metadata(route *routerv1.Route, r *mcpv1.Request, bt *boundTarget, attempts []*mcpv1.Attempt, start time.Time, ttft, latency time.Duration) *mcpv1.ResponseMetadata {
 	return &mcpv1.ResponseMetadata{
-		Provider:         t.providerName,
-		Model:            t.model.GetUpstreamModel(),
-		Attempts:         []*mcpv1.Attempt{{Provider: t.providerName, Model: t.model.GetUpstreamModel(), Latency: durationpb.New(latency)}},
+		Route:            route.GetName(),
+		Provider:         bt.provider.cfg.GetName(),
+		Model:            upstreamModel(bt.model),
+		Attempts:         attempts,
 		CreatedAt:        timestamppb.New(start),
 		TimeToFirstToken: durationpb.New(ttft),
 		Latency:          durationpb.New(latency),
 		PromptName:       r.GetPrompt().GetName(),
+	}
+}
+
+// price sets u.CostMicros from the model's per-million-token prices.
+func price(p *routerv1.Prices, u *mcpv1.Usage) {
+	if p == nil || u == nil {
+		return
+	}
+	uncached := max(u.GetInputTokens()-u.GetCachedInputTokens()-u.GetCacheWriteTokens(), 0)
+	cachedPrice := p.GetCachedInputPerMtokMicros()
+	writePrice := p.GetCacheWritePerMtokMicros()
+	if writePrice == 0 {
+		writePrice = p.GetInputPerMtokMicros()
+	}
+	reasoningPrice := p.GetReasoningPerMtokMicros()
+	if reasoningPrice == 0 {
+		reasoningPrice = p.GetOutputPerMtokMicros()
+	}
+	visible := max(u.GetOutputTokens()-u.GetReasoningTokens(), 0)
+	total := uncached*p.GetInputPerMtokMicros() + u.GetCachedInputTokens()*cachedPrice + u.GetCacheWriteTokens()*writePrice +
+		visible*p.GetOutputPerMtokMicros() + u.GetReasoningTokens()*reasoningPrice
+	u.CostMicros = (total + 500_000) / 1_000_000
+	if u.TotalTokens == 0 {
+		u.TotalTokens = u.InputTokens + u.OutputTokens
 	}
 }
 
@@ -171,3 +473,5 @@ func newCallID() string {
 	_, _ = rand.Read(b[:])
 	return "call_" + hex.EncodeToString(b[:])
 }
+
+var errNoStore = errors.New("no store attached")

@@ -25,6 +25,8 @@ import (
 
 // deps is what a module's init may use.
 type deps struct {
+	ctx    context.Context
+	err    error // set by an init that failed
 	cfg    Config
 	logger *slog.Logger
 	server *server.Server
@@ -53,6 +55,9 @@ var modules = []module{
 	})},
 	{name: "router", init: mount(routerv1connect.RouterServiceName, func(d *deps) (string, http.Handler) {
 		svc := router.New(d.cfg.Router, d.logger.With("service", "router"))
+		if err := svc.Attach(d.ctx, d.db.Documents()); err != nil {
+			d.err = err
+		}
 		return routerv1connect.NewRouterServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 	{name: "workflows", init: mount(workflowsv1connect.WorkflowServiceName, func(d *deps) (string, http.Handler) {
@@ -65,6 +70,9 @@ var modules = []module{
 func mount(name string, build func(d *deps) (string, http.Handler)) func(d *deps) error {
 	return func(d *deps) error {
 		path, h := build(d)
+		if d.err != nil {
+			return d.err
+		}
 		d.server.RegisterService(name, path, h)
 		return nil
 	}
@@ -97,7 +105,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 	if err != nil {
 		return err
 	}
-	d := &deps{cfg: cfg, logger: logger, server: srv, db: db}
+	d := &deps{ctx: ctx, cfg: cfg, logger: logger, server: srv, db: db}
 	names := cfg.Services.Resolve()
 	for _, name := range names {
 		for _, m := range modules {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/manifoldgw/manifold/services/internal/config"
 	"github.com/manifoldgw/manifold/services/internal/server"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/router"
@@ -46,6 +47,20 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Storage.DatabaseURL, "database-url", c.Storage.DatabaseURL, "PostgreSQL URL (postgres://…); empty uses SQLite under --data-dir")
 	c.Server.RegisterFlags(fs)
 	c.Router.RegisterFlags(fs)
+}
+
+// Sections are the structured parts of the configuration file.
+func (c *Config) Sections() map[string]config.Section {
+	return map[string]config.Section{
+		"catalog": func(b []byte) error {
+			spec, err := router.ParseSpec(b)
+			if err != nil {
+				return err
+			}
+			c.Router.Catalog = spec
+			return nil
+		},
+	}
 }
 
 // Validate checks every component's settings.

@@ -8,6 +8,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,10 +28,15 @@ func EnvName(flagName string) string {
 	return "MANIFOLD_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(flagName))
 }
 
+// Section receives a structured part of the YAML file (a top-level key that
+// is not a flag, such as `catalog`), re-encoded as JSON.
+type Section func(json []byte) error
+
 // Load applies the YAML file (from --config or MANIFOLD_CONFIG), the
 // environment and then args to fs. The file is read only when fs defines
-// FileFlag: commands without settings ignore MANIFOLD_CONFIG.
-func Load(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+// FileFlag: commands without settings ignore MANIFOLD_CONFIG. Top-level keys
+// named in sections go to their handlers instead of flags.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string, sections ...map[string]Section) error {
 	var path string
 	if fs.Lookup(FileFlag) != nil {
 		path = getenv(EnvName(FileFlag))
@@ -39,7 +45,11 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 		}
 	}
 	if path != "" {
-		if err := loadFile(fs, path); err != nil {
+		var secs map[string]Section
+		if len(sections) > 0 {
+			secs = sections[0]
+		}
+		if err := loadFile(fs, path, secs); err != nil {
 			return err
 		}
 	}
@@ -61,7 +71,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	return fs.Parse(args)
 }
 
-func loadFile(fs *flag.FlagSet, path string) error {
+func loadFile(fs *flag.FlagSet, path string, sections map[string]Section) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read config file: %w", err)
@@ -70,6 +80,20 @@ func loadFile(fs *flag.FlagSet, path string) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("parse config file %s: %w", path, err)
+	}
+	for key, handle := range sections {
+		sub, ok := root[key]
+		if !ok {
+			continue
+		}
+		delete(root, key)
+		b, err := json.Marshal(sub)
+		if err != nil {
+			return fmt.Errorf("config file %s: section %s: %w", path, key, err)
+		}
+		if err := handle(b); err != nil {
+			return fmt.Errorf("config file %s: %w", path, err)
+		}
 	}
 	flat := map[string]*string{}
 	if err := flatten("", root, flat); err != nil {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -15,10 +16,13 @@ import (
 	"unicode/utf8"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	"github.com/manifoldgw/manifold/services/router/provider"
 )
 
 // Model is the catalog name of the demo model.
 const Model = "demo"
+
+var _ provider.Provider = (*Provider)(nil)
 
 // Provider answers requests locally.
 type Provider struct {
@@ -36,11 +40,11 @@ type answer struct {
 }
 
 // Generate returns the whole answer.
-func (p *Provider) Generate(ctx context.Context, req *mcpv1.Request) (*mcpv1.Response, error) {
+func (p *Provider) Generate(ctx context.Context, call *provider.Call) (*mcpv1.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	a := compose(req)
+	a := compose(call.Request)
 	msg := &mcpv1.Message{Role: mcpv1.Role_ROLE_ASSISTANT}
 	if text := strings.Join(a.tokens, ""); text != "" {
 		msg.Content = []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: text}}}
@@ -58,8 +62,8 @@ func (p *Provider) Generate(ctx context.Context, req *mcpv1.Request) (*mcpv1.Res
 
 // Stream emits text deltas one token at a time, then a tool call if any,
 // then usage. The caller adds start and finish events.
-func (p *Provider) Stream(ctx context.Context, req *mcpv1.Request, emit func(*mcpv1.StreamEvent) error) (mcpv1.FinishReason, string, error) {
-	a := compose(req)
+func (p *Provider) Stream(ctx context.Context, call *provider.Call, emit func(*mcpv1.StreamEvent) error) (provider.Finish, error) {
+	a := compose(call.Request)
 	var timer *time.Timer
 	for _, tok := range a.tokens {
 		if p.TokenDelay > 0 {
@@ -71,31 +75,76 @@ func (p *Provider) Stream(ctx context.Context, req *mcpv1.Request, emit func(*mc
 			}
 			select {
 			case <-ctx.Done():
-				return 0, "", ctx.Err()
+				return provider.Finish{}, ctx.Err()
 			case <-timer.C:
 			}
 		} else if err := ctx.Err(); err != nil {
-			return 0, "", err
+			return provider.Finish{}, err
 		}
 		if err := emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_TextDelta{TextDelta: &mcpv1.TextDelta{Text: tok}}}); err != nil {
-			return 0, "", err
+			return provider.Finish{}, err
 		}
 	}
 	if tc := a.toolCall; tc != nil {
 		// Like real providers: identity first, then argument fragments.
 		if err := emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_ToolCallDelta{ToolCallDelta: &mcpv1.ToolCallDelta{Index: 0, Id: tc.Id, Name: tc.Name}}}); err != nil {
-			return 0, "", err
+			return provider.Finish{}, err
 		}
 		for _, frag := range splitN(tc.Arguments, 3) {
 			if err := emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_ToolCallDelta{ToolCallDelta: &mcpv1.ToolCallDelta{Index: 0, ArgumentsDelta: frag}}}); err != nil {
-				return 0, "", err
+				return provider.Finish{}, err
 			}
 		}
 	}
 	if err := emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Usage{Usage: a.usage()}}); err != nil {
-		return 0, "", err
+		return provider.Finish{}, err
 	}
-	return a.finish, a.stopSequence, nil
+	return provider.Finish{Reason: a.finish, StopSequence: a.stopSequence}, nil
+}
+
+// Embed returns deterministic unit vectors derived from each input's text.
+func (p *Provider) Embed(ctx context.Context, call *provider.EmbedCall) (*provider.EmbedResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	dims := int(call.Dimensions)
+	if dims <= 0 {
+		dims = 8
+	}
+	res := &provider.EmbedResult{Usage: &mcpv1.Usage{}}
+	for i, in := range call.Inputs {
+		text := in.GetText()
+		n := CountTokens(text)
+		if toks := in.GetTokens(); toks != nil {
+			n = int64(len(toks.GetIds()))
+			text = fmt.Sprint(toks.GetIds())
+		}
+		res.Usage.InputTokens += n
+		vec := make([]float32, dims)
+		var sum float64
+		for j := range vec {
+			h := fnv32(text, uint32(j))
+			vec[j] = float32(h%2000)/1000 - 1
+			sum += float64(vec[j] * vec[j])
+		}
+		if norm := float32(math.Sqrt(sum)); norm > 0 {
+			for j := range vec {
+				vec[j] /= norm
+			}
+		}
+		res.Embeddings = append(res.Embeddings, &mcpv1.Embedding{Index: int32(i), Values: vec})
+	}
+	res.Usage.TotalTokens = res.Usage.InputTokens
+	return res, nil
+}
+
+func fnv32(s string, seed uint32) uint32 {
+	h := uint32(2166136261) ^ seed
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
 }
 
 func (a *answer) usage() *mcpv1.Usage {

@@ -1,0 +1,163 @@
+// Package cli is the `manifold` command line.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/manifoldgw/manifold/services/internal/app"
+	"github.com/manifoldgw/manifold/services/internal/config"
+)
+
+// Version is set at build time with -ldflags "-X …/cli.Version=v1.2.3".
+var Version = "dev"
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// usageError is a bad command line; it exits with ExitUsage.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+// Env reads environment variables; tests replace it.
+type Env struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Ready is called with the address once `serve` accepts requests.
+	Ready func(addr string)
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	err := run(ctx, args, env)
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.Stderr, "manifold: %v\n", ue.err)
+		return ExitUsage
+	default:
+		fmt.Fprintf(env.Stderr, "manifold: %v\n", err)
+		return ExitError
+	}
+}
+
+const usage = `manifold — an LLM gateway suite
+
+Usage:
+  manifold <command> [flags]
+
+Commands:
+  serve     run the gateway (all services by default)
+  version   print the version
+
+Run 'manifold <command> --help' for a command's flags.
+`
+
+func run(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return usageError{errors.New("missing command")}
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], env)
+	case "version":
+		return version(args[1:], env)
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	default:
+		return usageError{fmt.Errorf("unknown command %q (run 'manifold help')", args[0])}
+	}
+}
+
+func newFlagSet(name, summary string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stdout, "Usage: manifold %s [flags]\n\n%s\n\nFlags (also MANIFOLD_<FLAG> environment variables and --config YAML keys):\n", name, summary)
+		// PrintDefaults writes "  -name"; Manifold documents "--name".
+		var b strings.Builder
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		fmt.Fprint(env.Stdout, strings.ReplaceAll("\n"+b.String(), "\n  -", "\n  --")[1:])
+	}
+	return fs
+}
+
+// parse loads settings and converts flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string, env Env, sections ...map[string]config.Section) error {
+	err := config.Load(fs, args, env.Getenv, sections...)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// fs.Parse has printed the usage already.
+		return err
+	case err != nil:
+		return usageError{err}
+	case fs.NArg() > 0:
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, env Env) error {
+	cfg := app.DefaultConfig()
+	fs := newFlagSet("serve", "Runs the gateway: every service in one process by default, or those named in --services.", env)
+	fs.String(config.FileFlag, "", "YAML configuration file (keys are flag names, nested by the part before a dot)")
+	cfg.RegisterFlags(fs)
+	if err := parse(fs, args, env, cfg.Sections()); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+	logger := newLogger(cfg, env.Stderr)
+	var ready func(a net.Addr)
+	if env.Ready != nil {
+		ready = func(a net.Addr) { env.Ready(a.String()) }
+	}
+	return app.Run(ctx, cfg, logger, ready)
+}
+
+func newLogger(cfg app.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func version(args []string, env Env) error {
+	fs := newFlagSet("version", "Prints the version.", env)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	v := Version
+	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	fmt.Fprintf(env.Stdout, "manifold %s\n", v)
+	return nil
+}

@@ -1,0 +1,87 @@
+// Package validate checks messages against their protovalidate rules and
+// reports violations as invalid-request errors naming the field, for every
+// surface (Connect interceptor, OpenAI and Anthropic HTTP APIs).
+package validate
+
+import (
+	"errors"
+	"strings"
+	"sync"
+
+	"buf.build/go/protovalidate"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/manifoldgw/manifold/services/internal/apierror"
+)
+
+var (
+	once      sync.Once
+	validator protovalidate.Validator
+	initErr   error
+)
+
+// Check validates m. A violation is an *apierror.Error of class
+// INVALID_REQUEST whose Field is the first violating field path and whose
+// message lists every violation.
+func Check(m proto.Message) error {
+	once.Do(func() { validator, initErr = protovalidate.New() })
+	if initErr != nil {
+		return apierror.Internal(initErr)
+	}
+	err := validator.Validate(m)
+	if err == nil {
+		return nil
+	}
+	var verr *protovalidate.ValidationError
+	if !errors.As(err, &verr) || len(verr.Violations) == 0 {
+		return apierror.Internal(err)
+	}
+	var first string
+	msgs := make([]string, 0, len(verr.Violations))
+	for _, v := range verr.Violations {
+		field := violationField(m.ProtoReflect().Descriptor(), v)
+		if field == "" {
+			field = "(message)"
+		}
+		if first == "" {
+			first = field
+		}
+		msgs = append(msgs, field+": "+v.Proto.GetMessage())
+	}
+	return apierror.Invalid(first, "invalid request: %s", strings.Join(msgs, "; "))
+}
+
+// violationField names the field at fault. A message-level rule (a CEL
+// expression over several fields, such as "messages or prompt") reports the
+// path of its message; when the rule's id ends in the name of one of that
+// message's fields ("request.messages"), the field is named instead, so that
+// callers learn which field to fix.
+func violationField(root protoreflect.MessageDescriptor, v *protovalidate.Violation) string {
+	path := protovalidate.FieldPathString(v.Proto.GetField())
+	if v.FieldDescriptor != nil {
+		return path
+	}
+	md := root
+	for _, el := range v.Proto.GetField().GetElements() {
+		fd := md.Fields().ByNumber(protoreflect.FieldNumber(el.GetFieldNumber()))
+		if fd == nil {
+			return path
+		}
+		if fd.IsMap() {
+			fd = fd.MapValue()
+		}
+		if md = fd.Message(); md == nil {
+			return path
+		}
+	}
+	id := v.Proto.GetRuleId()
+	name := id[strings.LastIndexByte(id, '.')+1:]
+	if name == "" || md.Fields().ByName(protoreflect.Name(name)) == nil {
+		return path
+	}
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}

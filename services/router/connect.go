@@ -1,0 +1,109 @@
+package router
+
+import (
+	"context"
+	"sort"
+
+	"connectrpc.com/connect"
+
+	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
+	"github.com/manifoldgw/manifold/services/router/demo"
+	"github.com/manifoldgw/manifold/services/router/provider"
+)
+
+// Generate answers in one response (Connect).
+func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.GenerateRequest]) (*connect.Response[routerv1.GenerateResponse], error) {
+	res, err := s.Do(ctx, req.Msg.GetRequest(), SurfaceConnect)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&routerv1.GenerateResponse{Response: res}), nil
+}
+
+// GenerateStream answers as a stream of events (Connect). Errors before the
+// first event are Connect errors; after it, an error event ends the stream.
+func (s *Service) GenerateStream(ctx context.Context, req *connect.Request[routerv1.GenerateStreamRequest], stream *connect.ServerStream[routerv1.GenerateStreamResponse]) error {
+	return s.DoStream(ctx, req.Msg.GetRequest(), SurfaceConnect, func(ev *mcpv1.StreamEvent) error {
+		return stream.Send(&routerv1.GenerateStreamResponse{Event: ev})
+	})
+}
+
+// Embed embeds texts (Connect).
+func (s *Service) Embed(ctx context.Context, req *connect.Request[routerv1.EmbedRequest]) (*connect.Response[routerv1.EmbedResponse], error) {
+	res, err := s.DoEmbed(ctx, req.Msg)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
+}
+
+// DoEmbed embeds a validated request's inputs through its route.
+func (s *Service) DoEmbed(ctx context.Context, req *routerv1.EmbedRequest) (*routerv1.EmbedResponse, error) {
+	start := s.now()
+	_, p, err := s.plan(&mcpv1.Request{Model: req.GetModel()})
+	if err != nil {
+		return nil, err
+	}
+	var res *provider.EmbedResult
+	bt, attempts, err := s.run(ctx, p, &mcpv1.Request{}, false, func(ctx context.Context, bt *boundTarget, call *provider.Call, _ func()) (bool, error) {
+		var err error
+		res, err = bt.provider.impl.Embed(ctx, &provider.EmbedCall{
+			Inputs: req.GetInputs(), Dimensions: req.GetDimensions(), Model: call.Model, Credential: call.Credential,
+		})
+		return false, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Usage == nil {
+		res.Usage = &mcpv1.Usage{}
+	}
+	price(bt.model.GetPrices(), res.Usage)
+	latency := s.now().Sub(start)
+	return &routerv1.EmbedResponse{
+		Embeddings: res.Embeddings,
+		Usage:      res.Usage,
+		Metadata:   s.metadata(p.route, &mcpv1.Request{}, bt, attempts, start, latency, latency),
+	}, nil
+}
+
+// CountTokens estimates input tokens (Connect).
+func (s *Service) CountTokens(_ context.Context, req *connect.Request[routerv1.CountTokensRequest]) (*connect.Response[routerv1.CountTokensResponse], error) {
+	n, err := s.CountRequestTokens(req.Msg.GetRequest())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&routerv1.CountTokensResponse{InputTokens: n}), nil
+}
+
+// CountRequestTokens estimates a request's input tokens locally, after
+// checking its model or route exists.
+func (s *Service) CountRequestTokens(r *mcpv1.Request) (int64, error) {
+	if _, err := s.cat.Load().resolve(r.GetModel()); err != nil {
+		return 0, err
+	}
+	return demo.CountRequestTokens(r), nil
+}
+
+// ListModels lists catalog models and route aliases (Connect).
+func (s *Service) ListModels(context.Context, *connect.Request[routerv1.ListModelsRequest]) (*connect.Response[routerv1.ListModelsResponse], error) {
+	res := &routerv1.ListModelsResponse{Models: s.Models()}
+	for name := range s.cat.Load().routes {
+		res.Routes = append(res.Routes, name)
+	}
+	sort.Strings(res.Routes)
+	return connect.NewResponse(res), nil
+}
+
+// Models lists the catalog's models by name.
+func (s *Service) Models() []*routerv1.Model {
+	c := s.cat.Load()
+	out := make([]*routerv1.Model, 0, len(c.models))
+	for _, m := range c.models {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
+	return out
+}
+
