@@ -373,7 +373,7 @@ func (s *Service) GetTargetHealth(_ context.Context, req *connect.Request[router
 	now := s.now()
 	for _, name := range names {
 		for _, t := range c.routes[name].GetTargets() {
-			failures, open, avg := s.states.get(name+"|"+t.GetModel()).health(now)
+			failures, open, avg := s.states.get(name + "|" + t.GetModel()).health(now)
 			res.Targets = append(res.Targets, &routerv1.TargetHealth{
 				Route: name, Model: t.GetModel(), CircuitOpen: open, ConsecutiveFailures: failures, AverageLatency: durationpb.New(avg),
 			})

@@ -106,4 +106,3 @@ func (s *Service) Models() []*routerv1.Model {
 	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
 	return out
 }
-
