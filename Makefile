@@ -58,7 +58,7 @@ py-check: $(PY_VALIDATE)
 	@tools/py-check.sh
 
 # tools: the Go tests start the real Consul and Temporal binaries from .cache/bin.
-go-test: tools
+go-test: tools proto-deps
 	go test $(GO_TEST_FLAGS) $(GO_PACKAGES)
 
 test: tools lint ts-check py-check go-test

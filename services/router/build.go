@@ -9,6 +9,7 @@ import (
 	"github.com/manifoldgw/manifold/services/router/demo"
 	"github.com/manifoldgw/manifold/services/router/provider"
 	"github.com/manifoldgw/manifold/services/router/provider/anthropic"
+	"github.com/manifoldgw/manifold/services/router/provider/bedrock"
 	"github.com/manifoldgw/manifold/services/router/provider/gemini"
 	"github.com/manifoldgw/manifold/services/router/provider/ollama"
 	"github.com/manifoldgw/manifold/services/router/provider/openai"
@@ -49,6 +50,8 @@ func newAdapter(p *routerv1.Provider, client *http.Client, demoDelay time.Durati
 		return gemini.New(cfg), nil
 	case routerv1.ProviderKind_PROVIDER_KIND_OLLAMA:
 		return ollama.New(cfg), nil
+	case routerv1.ProviderKind_PROVIDER_KIND_BEDROCK:
+		return bedrock.New(cfg), nil
 	}
 	return nil, fmt.Errorf("provider %q: kind %s is not supported yet", p.GetName(), p.GetKind())
 }
