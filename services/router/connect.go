@@ -2,7 +2,9 @@ package router
 
 import (
 	"context"
+	"net/http"
 	"sort"
+	"strings"
 
 	"connectrpc.com/connect"
 
@@ -14,6 +16,10 @@ import (
 
 // Generate answers in one response (Connect).
 func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.GenerateRequest]) (*connect.Response[routerv1.GenerateResponse], error) {
+	ctx, err := s.authenticate(ctx, req.Header())
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.Do(ctx, req.Msg.GetRequest(), SurfaceConnect)
 	if err != nil {
 		return nil, err
@@ -24,6 +30,10 @@ func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.Ge
 // GenerateStream answers as a stream of events (Connect). Errors before the
 // first event are Connect errors; after it, an error event ends the stream.
 func (s *Service) GenerateStream(ctx context.Context, req *connect.Request[routerv1.GenerateStreamRequest], stream *connect.ServerStream[routerv1.GenerateStreamResponse]) error {
+	ctx, err := s.authenticate(ctx, req.Header())
+	if err != nil {
+		return err
+	}
 	return s.DoStream(ctx, req.Msg.GetRequest(), SurfaceConnect, func(ev *mcpv1.StreamEvent) error {
 		return stream.Send(&routerv1.GenerateStreamResponse{Event: ev})
 	})
@@ -31,11 +41,40 @@ func (s *Service) GenerateStream(ctx context.Context, req *connect.Request[route
 
 // Embed embeds texts (Connect).
 func (s *Service) Embed(ctx context.Context, req *connect.Request[routerv1.EmbedRequest]) (*connect.Response[routerv1.EmbedResponse], error) {
+	ctx, err := s.authenticate(ctx, req.Header())
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.DoEmbed(ctx, req.Msg)
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(res), nil
+}
+
+// authenticate resolves the virtual key of a Connect call, sent as
+// "Authorization: Bearer <key>" or "x-api-key: <key>".
+func (s *Service) authenticate(ctx context.Context, h http.Header) (context.Context, error) {
+	if s.hooks.Auth == nil {
+		return ctx, nil
+	}
+	c, err := s.hooks.Auth.Authenticate(ctx, SecretFrom(h))
+	if err != nil {
+		return ctx, err
+	}
+	return WithCaller(ctx, c), nil
+}
+
+// SecretFrom reads a virtual key from request headers: Authorization
+// (Bearer) first, then x-api-key (the Anthropic SDKs' header).
+func SecretFrom(h http.Header) string {
+	if v := h.Get("Authorization"); v != "" {
+		if after, ok := strings.CutPrefix(v, "Bearer "); ok {
+			return strings.TrimSpace(after)
+		}
+		return ""
+	}
+	return strings.TrimSpace(h.Get("X-Api-Key"))
 }
 
 // DoEmbed embeds a validated request's inputs through its route.
@@ -64,7 +103,7 @@ func (s *Service) DoEmbed(ctx context.Context, req *routerv1.EmbedRequest) (*rou
 	return &routerv1.EmbedResponse{
 		Embeddings: res.Embeddings,
 		Usage:      res.Usage,
-		Metadata:   s.metadata(p.route, &mcpv1.Request{}, bt, attempts, start, latency, latency),
+		Metadata:   s.metadata(&callState{plan: p, info: CallInfo{Start: start}}, bt, attempts, latency, latency),
 	}, nil
 }
 

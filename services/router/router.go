@@ -52,6 +52,8 @@ type Service struct {
 	cool   sync.Map // credential name → time.Time the cool-down ends
 	cache  *responseCache
 
+	hooks Hooks
+
 	mu    sync.Mutex // serialises catalog rebuilds and admin writes
 	spec  Spec       // the catalog as last applied
 	store *storage.Documents
@@ -297,19 +299,21 @@ func upstreamModel(m *routerv1.Model) string {
 }
 
 // Do answers a validated request in one response.
-func (s *Service) Do(ctx context.Context, r *mcpv1.Request, _ Surface) (*mcpv1.Response, error) {
-	start := s.now()
-	_, p, err := s.plan(r)
+func (s *Service) Do(ctx context.Context, r *mcpv1.Request, surface Surface) (*mcpv1.Response, error) {
+	cs, err := s.begin(ctx, r, surface)
 	if err != nil {
+		s.end(cs, nil, nil, nil, 0, err)
 		return nil, err
 	}
+	p, r, start := cs.plan, cs.info.Request, cs.info.Start
 	cacheKey, useCache, storeCache := s.cachePolicy(p.route, r)
 	if useCache {
 		if res := s.cache.get(cacheKey, start); res != nil {
-			res.Id = newCallID()
+			res.Id = cs.info.ID
 			res.Metadata.CacheHit = true
 			res.Metadata.CreatedAt = timestamppb.New(start)
 			res.Metadata.Latency = durationpb.New(s.now().Sub(start))
+			s.end(cs, res, res.Usage, res.Metadata, res.FinishReason, nil)
 			return res, nil
 		}
 	}
@@ -324,18 +328,20 @@ func (s *Service) Do(ctx context.Context, r *mcpv1.Request, _ Surface) (*mcpv1.R
 		return false, err
 	})
 	if err != nil {
+		s.end(cs, nil, nil, &mcpv1.ResponseMetadata{Route: p.route.GetName(), Attempts: attempts}, 0, err)
 		return nil, withAttempts(err, attempts)
 	}
 	latency := s.now().Sub(start)
-	res.Id = newCallID()
+	res.Id = cs.info.ID
 	if res.Usage == nil {
 		res.Usage = &mcpv1.Usage{}
 	}
 	price(bt.model.GetPrices(), res.Usage)
-	res.Metadata = s.metadata(p.route, r, bt, attempts, start, latency, latency)
+	res.Metadata = s.metadata(cs, bt, attempts, latency, latency)
 	if storeCache {
 		s.cache.put(cacheKey, p.route.GetName(), res, s.cacheTTL(p.route, r), start)
 	}
+	s.end(cs, res, res.Usage, res.Metadata, res.FinishReason, nil)
 	return res, nil
 }
 
@@ -345,16 +351,18 @@ func (s *Service) Do(ctx context.Context, r *mcpv1.Request, _ Surface) (*mcpv1.R
 // a failure is emitted as a final error event and DoStream returns nil — a
 // stream never ends silently. An error from emit (the client went away) ends
 // the call and is returned.
-func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, _ Surface, emit func(*mcpv1.StreamEvent) error) error {
-	start := s.now()
-	_, p, err := s.plan(r)
+func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, surface Surface, emit func(*mcpv1.StreamEvent) error) error {
+	cs, err := s.begin(ctx, r, surface)
 	if err != nil {
+		s.end(cs, nil, nil, nil, 0, err)
 		return err
 	}
-	id := newCallID()
+	p, r, start, id := cs.plan, cs.info.Request, cs.info.Start, cs.info.ID
 	if key, useCache, _ := s.cachePolicy(p.route, r); useCache {
 		if res := s.cache.get(key, start); res != nil {
-			return replay(id, res, start, s.now(), emit)
+			err := replay(id, res, start, s.now(), emit)
+			s.end(cs, res, res.Usage, res.Metadata, res.FinishReason, err)
+			return err
 		}
 	}
 	var (
@@ -363,7 +371,11 @@ func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, _ Surface, emi
 		ttft      time.Duration
 		usage     *mcpv1.Usage
 		finish    provider.Finish
+		acc       *assembler
 	)
+	if s.hooks.Audit != nil || s.hooks.Quota != nil {
+		acc = &assembler{}
+	}
 	sendStart := func(bt *boundTarget) error {
 		started = true
 		return emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Start{Start: &mcpv1.StreamStart{
@@ -391,6 +403,7 @@ func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, _ Surface, emi
 				price(bt.model.GetPrices(), u)
 				usage = u
 			}
+			acc.add(ev)
 			if err := emit(ev); err != nil {
 				clientErr = err
 				return err
@@ -400,10 +413,26 @@ func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, _ Surface, emi
 		finish = fin
 		return committed, err
 	})
-	if clientErr != nil {
-		return clientErr
-	}
-	if err != nil {
+	if err != nil || clientErr != nil {
+		md := &mcpv1.ResponseMetadata{Route: p.route.GetName(), Attempts: attempts}
+		if bt != nil || started {
+			// Bill what was consumed: the provider's usage if it came, else
+			// an estimate from what was streamed.
+			if usage == nil {
+				usage = acc.estimate(cs.info.EstimatedInputTokens)
+				if bt != nil {
+					price(bt.model.GetPrices(), usage)
+				}
+			}
+		}
+		final := err
+		if clientErr != nil {
+			final = apierror.As(clientErr)
+		}
+		s.end(cs, acc.response(id, mcpv1.FinishReason_FINISH_REASON_ERROR), usage, md, mcpv1.FinishReason_FINISH_REASON_ERROR, final)
+		if clientErr != nil {
+			return clientErr
+		}
 		if !started {
 			return withAttempts(err, attempts)
 		}
@@ -419,10 +448,10 @@ func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, _ Surface, emi
 			return err
 		}
 	}
-	_ = usage
+	md := s.metadata(cs, bt, attempts, ttft, s.now().Sub(start))
+	s.end(cs, acc.response(id, finish.Reason), usage, md, finish.Reason, nil)
 	return emit(&mcpv1.StreamEvent{Event: &mcpv1.StreamEvent_Finish{Finish: &mcpv1.StreamFinish{
-		FinishReason: finish.Reason, StopSequence: finish.StopSequence,
-		Metadata: s.metadata(p.route, r, bt, attempts, start, ttft, s.now().Sub(start)),
+		FinishReason: finish.Reason, StopSequence: finish.StopSequence, Metadata: md,
 	}}})
 }
 
@@ -430,16 +459,17 @@ func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, _ Surface, emi
 // success and in logs on failure.
 func withAttempts(err error, _ []*mcpv1.Attempt) error { return err }
 
-func (s *Service) metadata(route *routerv1.Route, r *mcpv1.Request, bt *boundTarget, attempts []*mcpv1.Attempt, start time.Time, ttft, latency time.Duration) *mcpv1.ResponseMetadata {
+func (s *Service) metadata(cs *callState, bt *boundTarget, attempts []*mcpv1.Attempt, ttft, latency time.Duration) *mcpv1.ResponseMetadata {
 	return &mcpv1.ResponseMetadata{
-		Route:            route.GetName(),
+		Route:            cs.plan.route.GetName(),
 		Provider:         bt.provider.cfg.GetName(),
 		Model:            upstreamModel(bt.model),
 		Attempts:         attempts,
-		CreatedAt:        timestamppb.New(start),
+		CreatedAt:        timestamppb.New(cs.info.Start),
 		TimeToFirstToken: durationpb.New(ttft),
 		Latency:          durationpb.New(latency),
-		PromptName:       r.GetPrompt().GetName(),
+		PromptName:       cs.promptName,
+		PromptVersion:    cs.promptVersion,
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
+
+	"github.com/manifoldgw/manifold/services/internal/dial"
 )
 
 // Server is the HTTP server shared by all services of one process.
@@ -28,6 +30,7 @@ type Server struct {
 	mu       sync.Mutex
 	services []string
 	checker  *grpchealth.StaticChecker
+	memory   *dial.Memory
 }
 
 // New returns a server with the shared interceptors ready.
@@ -42,8 +45,13 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		mux:     http.NewServeMux(),
 		options: []connect.HandlerOption{connect.WithInterceptors(vi)},
 		checker: grpchealth.NewStaticChecker(),
+		memory:  dial.NewMemory(),
 	}, nil
 }
+
+// InProcess is the target through which clients in this process reach the
+// services it serves, over the same HTTP stack as remote callers.
+func (s *Server) InProcess() dial.Target { return dial.InProcess(s.memory) }
 
 // HandlerOptions are the options every Connect handler must be built with.
 func (s *Server) HandlerOptions() []connect.HandlerOption { return s.options }
@@ -96,6 +104,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() { _ = srv.Serve(s.memory) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -1,0 +1,166 @@
+package router
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	"github.com/manifoldgw/manifold/services/internal/apierror"
+	"github.com/manifoldgw/manifold/services/router/demo"
+)
+
+// Use connects the router to the other services. Call it before serving.
+func (s *Service) Use(h Hooks) { s.hooks = h }
+
+// Authenticate resolves a virtual key's secret. Without an authenticator
+// every caller is anonymous and allowed.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*Caller, error) {
+	if s.hooks.Auth == nil {
+		return &Caller{}, nil
+	}
+	return s.hooks.Auth.Authenticate(ctx, secret)
+}
+
+// callState is one call from admission to its record.
+type callState struct {
+	info          CallInfo
+	plan          *plan
+	ticket        Ticket
+	promptName    string
+	promptVersion int32
+}
+
+// begin authorises, renders, plans and admits a call. It always returns a
+// callState so that refused calls are recorded too.
+func (s *Service) begin(ctx context.Context, r *mcpv1.Request, surface Surface) (*callState, error) {
+	caller := CallerFrom(ctx)
+	cs := &callState{info: CallInfo{ID: newCallID(), Surface: surface, Caller: caller, Request: r, Start: s.now()}}
+	if s.hooks.Auth != nil && caller == nil {
+		return cs, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "missing API key")
+	}
+	if r.GetPrompt() != nil {
+		if s.hooks.Prompts == nil {
+			e := apierror.New(mcpv1.ErrorClass_ERROR_CLASS_UNSUPPORTED, "prompt references need the prompts service, which is not running")
+			e.Field = "request.prompt"
+			return cs, e
+		}
+		rendered, name, version, err := s.hooks.Prompts.Render(ctx, caller, r)
+		if err != nil {
+			return cs, err
+		}
+		r, cs.promptName, cs.promptVersion = rendered, name, version
+		cs.info.Request = r
+	}
+	_, p, err := s.plan(r)
+	if err != nil {
+		return cs, err
+	}
+	cs.plan = p
+	cs.info.Route = p.route.GetName()
+	first := p.targets[0]
+	cs.info.Model, cs.info.Provider = first.model.GetName(), first.provider.cfg.GetName()
+	if err := allowed(caller, r.GetModel(), p); err != nil {
+		return cs, err
+	}
+	cs.info.EstimatedInputTokens = demo.CountRequestTokens(r)
+	cs.info.MaxOutputTokens = int64(r.GetSampling().GetMaxOutputTokens())
+	if cs.info.MaxOutputTokens == 0 {
+		cs.info.MaxOutputTokens = first.model.GetMaxOutputTokens()
+	}
+	if s.hooks.Quota != nil {
+		t, err := s.hooks.Quota.Admit(ctx, &cs.info)
+		if err != nil {
+			return cs, err
+		}
+		cs.ticket = t
+	}
+	return cs, nil
+}
+
+// allowed checks the caller's scopes against the requested name and the
+// route's models.
+func allowed(c *Caller, requested string, p *plan) error {
+	if c == nil {
+		return nil
+	}
+	if len(c.Routes) > 0 && p.route.GetName() != "" && !slices.Contains(c.Routes, p.route.GetName()) {
+		return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use route %q", p.route.GetName())
+	}
+	if len(c.Models) > 0 {
+		if p.route.GetName() == "" && !slices.Contains(c.Models, requested) {
+			return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use model %q", requested)
+		}
+		if p.route.GetName() != "" && len(c.Routes) == 0 && !slices.Contains(c.Models, requested) {
+			return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use %q", requested)
+		}
+	}
+	return nil
+}
+
+// end settles the reservation exactly once and hands the record to the
+// call log.
+func (s *Service) end(cs *callState, res *mcpv1.Response, usage *mcpv1.Usage, md *mcpv1.ResponseMetadata, finish mcpv1.FinishReason, err error) {
+	if cs.ticket != nil {
+		cs.ticket.Settle(usage)
+		cs.ticket = nil
+	}
+	if s.hooks.Audit != nil {
+		s.hooks.Audit.RecordCall(&CallRecord{CallInfo: cs.info, Response: res, Usage: usage, Metadata: md, Err: err, Finish: finish, End: s.now()})
+	}
+}
+
+// assembler rebuilds a streamed answer for the call log and for billing a
+// stream cut short. A nil assembler does nothing.
+type assembler struct {
+	text  strings.Builder
+	calls []*mcpv1.ToolCall
+}
+
+func (a *assembler) add(ev *mcpv1.StreamEvent) {
+	if a == nil {
+		return
+	}
+	switch e := ev.GetEvent().(type) {
+	case *mcpv1.StreamEvent_TextDelta:
+		a.text.WriteString(e.TextDelta.GetText())
+	case *mcpv1.StreamEvent_ToolCallDelta:
+		d := e.ToolCallDelta
+		for int(d.GetIndex()) >= len(a.calls) {
+			a.calls = append(a.calls, &mcpv1.ToolCall{})
+		}
+		tc := a.calls[d.GetIndex()]
+		if d.GetId() != "" {
+			tc.Id = d.GetId()
+		}
+		if d.GetName() != "" {
+			tc.Name = d.GetName()
+		}
+		tc.Arguments += d.GetArgumentsDelta()
+	}
+}
+
+func (a *assembler) response(id string, finish mcpv1.FinishReason) *mcpv1.Response {
+	if a == nil {
+		return nil
+	}
+	msg := &mcpv1.Message{Role: mcpv1.Role_ROLE_ASSISTANT, ToolCalls: a.calls}
+	if a.text.Len() > 0 {
+		msg.Content = []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: a.text.String()}}}
+	}
+	return &mcpv1.Response{Id: id, Message: msg, FinishReason: finish}
+}
+
+// estimate is the usage of a stream that ended without the provider's
+// usage: the input estimate and the output streamed so far.
+func (a *assembler) estimate(input int64) *mcpv1.Usage {
+	u := &mcpv1.Usage{InputTokens: input}
+	if a != nil {
+		u.OutputTokens = demo.CountTokens(a.text.String())
+		for _, tc := range a.calls {
+			u.OutputTokens += demo.CountTokens(tc.GetName()) + demo.CountTokens(tc.GetArguments())
+		}
+	}
+	u.TotalTokens = u.InputTokens + u.OutputTokens
+	return u
+}

@@ -1,0 +1,110 @@
+package router
+
+import (
+	"context"
+	"time"
+
+	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+)
+
+// Caller is the authenticated principal of a data-plane call, resolved from
+// a virtual key by the Authenticator (from a local cache; no RPC).
+type Caller struct {
+	// KeyID is the virtual key's id (never its secret).
+	KeyID string
+	// Owner, Team and Project own the key, for budgets and reports.
+	Owner, Team, Project string
+	// Routes, Models and PromptAPIs limit what the key may use; empty allows
+	// everything.
+	Routes, Models, PromptAPIs []string
+	// BudgetIDs and RateLimitIDs link the key to quota.
+	BudgetIDs, RateLimitIDs []string
+	// Metadata are the key's labels.
+	Metadata map[string]string
+}
+
+// Authenticator resolves a virtual key's secret to its caller. It returns an
+// AUTHENTICATION *apierror.Error for a missing, malformed, revoked or
+// expired key. Implementations answer from a local cache kept fresh by the
+// key vault's watch stream.
+type Authenticator interface {
+	Authenticate(ctx context.Context, secret string) (*Caller, error)
+}
+
+// CallInfo describes a call to the quota and audit hooks.
+type CallInfo struct {
+	ID      string
+	Surface Surface
+	Caller  *Caller
+	Route   string
+	// Model is the catalog model that served (or will serve) the call.
+	Model    string
+	Provider string
+	// Request is the standard request as routed (after prompt rendering).
+	Request *mcpv1.Request
+	// EstimatedInputTokens and MaxOutputTokens size the reservation.
+	EstimatedInputTokens int64
+	MaxOutputTokens      int64
+	Start                time.Time
+}
+
+// Admission enforces budgets and rate limits: Admit reserves the worst case
+// before a call goes upstream (from local leases; no RPC per request) and
+// returns a Ticket that settles the actual usage exactly once.
+type Admission interface {
+	Admit(ctx context.Context, call *CallInfo) (Ticket, error)
+}
+
+// Ticket is an admitted call's reservation.
+type Ticket interface {
+	// Settle charges the actual usage (nil usage releases in full).
+	Settle(usage *mcpv1.Usage)
+}
+
+// Recorder receives the call log: one record per call, handed over without
+// blocking the response.
+type Recorder interface {
+	RecordCall(rec *CallRecord)
+}
+
+// CallRecord is what the router knows of a finished call.
+type CallRecord struct {
+	CallInfo
+	Response *mcpv1.Response // complete answer (streams: assembled), nil on failure
+	Usage    *mcpv1.Usage
+	Metadata *mcpv1.ResponseMetadata
+	Err      error // final error, nil on success
+	Finish   mcpv1.FinishReason
+	End      time.Time
+}
+
+// PromptRenderer turns a request's prompt reference into messages (from a
+// local cache of the prompt registry; no RPC per request).
+type PromptRenderer interface {
+	// Render returns the request with the prompt's messages prepended and
+	// its defaults (model, sampling, tools, response format) applied where
+	// the request leaves them unset, plus the version used.
+	Render(ctx context.Context, caller *Caller, r *mcpv1.Request) (rendered *mcpv1.Request, name string, version int32, err error)
+}
+
+// Hooks connect the router to the other services. Nil hooks are off:
+// no authentication, no quota, no call log, no prompts.
+type Hooks struct {
+	Auth    Authenticator
+	Quota   Admission
+	Audit   Recorder
+	Prompts PromptRenderer
+}
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying the authenticated caller.
+func WithCaller(ctx context.Context, c *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller carried by ctx, or nil.
+func CallerFrom(ctx context.Context) *Caller {
+	c, _ := ctx.Value(callerKey{}).(*Caller)
+	return c
+}
