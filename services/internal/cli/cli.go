@@ -62,34 +62,45 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 }
 
-const usage = `manifold — an LLM gateway suite
+// command is one `manifold` subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, env Env) error
+}
 
-Usage:
-  manifold <command> [flags]
+// commands is every subcommand, in help order. Each lives in its own file.
+var commands = []command{
+	{"serve", "run the gateway (all services by default)", serve},
+	{"version", "print the version", func(_ context.Context, args []string, env Env) error { return version(args, env) }},
+}
 
-Commands:
-  serve     run the gateway (all services by default)
-  version   print the version
-
-Run 'manifold <command> --help' for a command's flags.
-`
+func usage() string {
+	var b strings.Builder
+	b.WriteString("manifold — an LLM gateway suite\n\nUsage:\n  manifold <command> [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun 'manifold <command> --help' for a command's flags.\n")
+	return b.String()
+}
 
 func run(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, usage)
+		fmt.Fprint(env.Stderr, usage())
 		return usageError{errors.New("missing command")}
 	}
 	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], env)
-	case "version":
-		return version(args[1:], env)
 	case "help", "-h", "--help":
-		fmt.Fprint(env.Stdout, usage)
+		fmt.Fprint(env.Stdout, usage())
 		return nil
-	default:
-		return usageError{fmt.Errorf("unknown command %q (run 'manifold help')", args[0])}
 	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], env)
+		}
+	}
+	return usageError{fmt.Errorf("unknown command %q (run 'manifold help')", args[0])}
 }
 
 func newFlagSet(name, summary string, env Env) *flag.FlagSet {
