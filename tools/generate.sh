@@ -49,3 +49,12 @@ for mod in google.golang.org/protobuf connectrpc.com/connect \
 done
 echo "generate: go mod tidy in gen/go"
 GOWORK=off go mod tidy
+
+# SQL: each store's queries (sqlc.yaml next to them) become Go, one query
+# set shared by the SQLite and PostgreSQL drivers.
+cd "$root"
+while IFS= read -r config; do
+	dir=$(dirname "$config")
+	echo "generate: sqlc in ${dir#./}"
+	(cd "$dir" && "$root/.cache/bin/sqlc" generate)
+done < <(find services -name sqlc.yaml -not -path '*/node_modules/*' | sort)
