@@ -141,8 +141,10 @@ func (t *stateTable) get(key string) *targetState {
 }
 
 // admit reports whether the breaker lets a request through: closed, or open
-// long enough that one trial request may go.
-func (s *targetState) admit(now time.Time) bool {
+// long enough that one trial request may go. With claim false it only
+// looks; with claim true an admitted trial is reserved, and the caller must
+// end it with success, failure or release.
+func (s *targetState) admit(now time.Time, claim bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -151,8 +153,15 @@ func (s *targetState) admit(now time.Time) bool {
 	case now.Before(s.openUntil), s.trialActive:
 		return false
 	}
-	s.trialActive = true
+	s.trialActive = claim
 	return true
+}
+
+// release ends a trial that said nothing about the target's health.
+func (s *targetState) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trialActive = false
 }
 
 func (s *targetState) success(latency time.Duration) {
@@ -237,6 +246,17 @@ func order(r *routerv1.Route, ts []*boundTarget, states *stateTable, weights []*
 		})
 	}
 	return out
+}
+
+// hasRestedCredential reports whether the pool holds a credential other
+// than used that is not cooling down.
+func (p *providerEntry) hasRestedCredential(used string, cooling func(name string) bool) bool {
+	for _, c := range p.creds {
+		if c.cred.Name != used && !cooling(c.cred.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // pickCredential chooses a credential of the provider's pool by weight,

@@ -96,6 +96,12 @@ func fitContext(route *routerv1.Route, m *routerv1.Model, r *mcpv1.Request) (*mc
 	}
 	trimmed := proto.Clone(r).(*mcpv1.Request)
 	kept := slices.Clone(trimmed.GetMessages())
+	// pos[k] is kept[k]'s index in the original messages: equal messages
+	// (a repeated "Continue.") must not pass for one another.
+	pos := make([]int, len(kept))
+	for i := range pos {
+		pos[i] = i
+	}
 	// Drop the oldest droppable turn (with the tool results that answer it)
 	// until the request fits.
 	for {
@@ -106,7 +112,7 @@ func fitContext(route *routerv1.Route, m *routerv1.Model, r *mcpv1.Request) (*mc
 		i := slices.IndexFunc(kept, func(msg *mcpv1.Message) bool {
 			return msg.GetRole() != mcpv1.Role_ROLE_SYSTEM && msg.GetRole() != mcpv1.Role_ROLE_DEVELOPER
 		})
-		if i < 0 || indexOf(kept[i], msgs) >= lastUser {
+		if i < 0 || pos[i] >= lastUser {
 			return nil, tooLong()
 		}
 		j := i + 1
@@ -114,14 +120,6 @@ func fitContext(route *routerv1.Route, m *routerv1.Model, r *mcpv1.Request) (*mc
 			j++
 		}
 		kept = slices.Delete(kept, i, j)
+		pos = slices.Delete(pos, i, j)
 	}
-}
-
-func indexOf(m *mcpv1.Message, in []*mcpv1.Message) int {
-	for i, x := range in {
-		if proto.Equal(x, m) {
-			return i
-		}
-	}
-	return -1
 }

@@ -139,7 +139,7 @@ func (s *Service) run(ctx context.Context, p *plan, r *mcpv1.Request, stream boo
 	tried := map[int]int{}
 	idx := 0
 	for n := 0; n < maxAttempts; n++ {
-		i, ok := s.nextTarget(targets, idx, tried)
+		i, ok := s.nextTarget(targets, idx, true)
 		if !ok {
 			if lastErr == nil {
 				lastErr = apierror.New(mcpv1.ErrorClass_ERROR_CLASS_UNAVAILABLE, "every target of route %q has an open circuit", route.GetName())
@@ -150,6 +150,7 @@ func (s *Service) run(ctx context.Context, p *plan, r *mcpv1.Request, stream boo
 		if tried[i] > 0 { // a retry of the same target backs off
 			wait := min(backoff<<(tried[i]-1), maxBackoff)
 			if err := sleep(ctx, wait); err != nil {
+				s.states.get(bt.key).release()
 				return nil, attempts, err
 			}
 		}
@@ -172,20 +173,34 @@ func (s *Service) run(ctx context.Context, p *plan, r *mcpv1.Request, stream boo
 		a.ErrorClass, a.UpstreamStatus, a.ErrorMessage = e.Class, int32(e.UpstreamStatus), e.Message
 		lastErr = e
 		if ctx.Err() != nil {
+			state.release()
 			return nil, attempts, apierror.As(ctx.Err())
 		}
 		if e.Class == mcpv1.ErrorClass_ERROR_CLASS_CANCELLED {
+			state.release()
 			return nil, attempts, e
 		}
-		state.failure(s.now(), route.GetCircuitBreaker())
+		if targetFault(e.Class) {
+			state.failure(s.now(), route.GetCircuitBreaker())
+		} else {
+			state.release()
+		}
 		if e.Class == mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED || e.Class == mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION {
 			s.coolDown(call.Credential.Name, e.RetryAfter)
 		}
 		if committed || !retryable(policy, e.Class) {
 			return nil, attempts, e
 		}
+		// The key rests; another key of the provider's pool may serve the
+		// same target at once, without backoff or waiting out retry-after.
+		if (e.Class == mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED || e.Class == mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION) &&
+			bt.cred == "" && bt.provider.hasRestedCredential(call.Credential.Name, s.cooling) {
+			tried[i] = 0
+			idx = i
+			continue
+		}
 		// Prefer a fallback target; with none left, honour retry-after.
-		if next, ok := s.nextTarget(targets, i+1, tried); ok && tried[next] == 0 {
+		if next, ok := s.nextTarget(targets, i+1, false); ok && tried[next] == 0 {
 			idx = next
 			continue
 		}
@@ -235,16 +250,29 @@ func (s *Service) attempt(ctx context.Context, route *routerv1.Route, bt *boundT
 }
 
 // nextTarget returns the first target from idx on whose breaker admits a
-// request.
-func (s *Service) nextTarget(ts []*boundTarget, idx int, _ map[int]int) (int, bool) {
+// request; claim reserves a half-open breaker's trial for the attempt about
+// to be made.
+func (s *Service) nextTarget(ts []*boundTarget, idx int, claim bool) (int, bool) {
 	now := s.now()
 	for k := 0; k < len(ts); k++ {
 		i := (idx + k) % len(ts)
-		if s.states.get(ts[i].key).admit(now) {
+		if s.states.get(ts[i].key).admit(now, claim) {
 			return i, true
 		}
 	}
 	return 0, false
+}
+
+// targetFault reports whether an error class says something about the
+// target's health; a caller's bad request must not open its breaker.
+func targetFault(c mcpv1.ErrorClass) bool {
+	switch c {
+	case mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, mcpv1.ErrorClass_ERROR_CLASS_CONTEXT_LENGTH_EXCEEDED,
+		mcpv1.ErrorClass_ERROR_CLASS_CONTENT_FILTERED, mcpv1.ErrorClass_ERROR_CLASS_UNSUPPORTED,
+		mcpv1.ErrorClass_ERROR_CLASS_CANCELLED:
+		return false
+	}
+	return true
 }
 
 func retryable(p *routerv1.RetryPolicy, c mcpv1.ErrorClass) bool {
