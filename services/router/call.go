@@ -10,8 +10,22 @@ import (
 	"github.com/manifoldgw/manifold/services/router/demo"
 )
 
-// Use connects the router to the other services. Call it before serving.
-func (s *Service) Use(h Hooks) { s.hooks = h }
+// Use connects the router to the other services: each non-nil hook of h
+// replaces the current one. Call it before serving.
+func (s *Service) Use(h Hooks) {
+	if h.Auth != nil {
+		s.hooks.Auth = h.Auth
+	}
+	if h.Quota != nil {
+		s.hooks.Quota = h.Quota
+	}
+	if h.Audit != nil {
+		s.hooks.Audit = h.Audit
+	}
+	if h.Prompts != nil {
+		s.hooks.Prompts = h.Prompts
+	}
+}
 
 // Authenticate resolves a virtual key's secret. Without an authenticator
 // every caller is anonymous and allowed.
