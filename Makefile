@@ -75,3 +75,9 @@ clean:
 
 clean-tools:
 	rm -rf .cache tools/node_modules
+
+# Measures the gateway against nginx and a bare Go reverse proxy on loopback
+# and writes docs/BENCHMARKS.md (tools/bench.sh; about 3 minutes).
+.PHONY: bench
+bench:
+	@tools/bench.sh
