@@ -88,3 +88,16 @@ func TestMaskMessage(t *testing.T) {
 		t.Errorf("identifiers changed: %v", masked)
 	}
 }
+
+func TestMaskSecrets(t *testing.T) {
+	in := "mail bob@example.com with key sk-proj-abcDEF1234567890xyz and card 4111 1111 1111 1111"
+	want := "mail bob@example.com with key [SECRET] and card 4111 1111 1111 1111"
+	if got := pii.MaskSecrets(in); got != want {
+		t.Errorf("MaskSecrets(%q)\n got %q\nwant %q", in, got, want)
+	}
+	msg := &mcpv1.Message{Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: in}}}}
+	pii.MaskSecretsMessage(msg)
+	if got := msg.Content[0].GetText(); got != want {
+		t.Errorf("MaskSecretsMessage text = %q, want %q", got, want)
+	}
+}

@@ -16,11 +16,18 @@ var maskedFields = map[protoreflect.Name]bool{"text": true, "arguments": true}
 // Clone m first to keep the original.
 func MaskMessage(m proto.Message) {
 	if m != nil {
-		maskReflect(m.ProtoReflect())
+		maskReflect(m.ProtoReflect(), Mask)
 	}
 }
 
-func maskReflect(m protoreflect.Message) {
+// MaskSecretsMessage is MaskMessage with MaskSecrets.
+func MaskSecretsMessage(m proto.Message) {
+	if m != nil {
+		maskReflect(m.ProtoReflect(), MaskSecrets)
+	}
+}
+
+func maskReflect(m protoreflect.Message, mask func(string) string) {
 	structValue := m.Descriptor().FullName() == "google.protobuf.Value"
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
@@ -29,26 +36,26 @@ func maskReflect(m protoreflect.Message) {
 			for i := range list.Len() {
 				switch fd.Kind() {
 				case protoreflect.MessageKind, protoreflect.GroupKind:
-					maskReflect(list.Get(i).Message())
+					maskReflect(list.Get(i).Message(), mask)
 				case protoreflect.StringKind:
 					if maskedFields[fd.Name()] {
-						list.Set(i, protoreflect.ValueOfString(Mask(list.Get(i).String())))
+						list.Set(i, protoreflect.ValueOfString(mask(list.Get(i).String())))
 					}
 				}
 			}
 		case fd.IsMap():
 			if fd.MapValue().Kind() == protoreflect.MessageKind {
 				v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-					maskReflect(mv.Message())
+					maskReflect(mv.Message(), mask)
 					return true
 				})
 			}
 		case fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind:
-			maskReflect(v.Message())
+			maskReflect(v.Message(), mask)
 		case fd.Kind() == protoreflect.StringKind:
 			if maskedFields[fd.Name()] || (structValue && fd.Name() == "string_value") {
 				if s := v.String(); s != "" {
-					if masked := Mask(s); masked != s {
+					if masked := mask(s); masked != s {
 						m.Set(fd, protoreflect.ValueOfString(masked))
 					}
 				}
