@@ -343,4 +343,3 @@ func TestConcurrentUpdatesGetDistinctVersions(t *testing.T) {
 		}
 	})
 }
-
