@@ -35,8 +35,12 @@ const maxBatchBytes = 8 << 20
 
 // Config configures the recorder.
 type Config struct {
-	// SpoolDir holds records the audit service could not take yet. One
-	// recorder per directory.
+	// AuditAddr is the audit service's host:port; empty reaches it in this
+	// process.
+	AuditAddr string
+	// SpoolDir holds records the audit service could not take yet; one
+	// recorder per directory. Empty means calllog-spool under the data
+	// directory (the app fills it in).
 	SpoolDir string
 	// QueueSize is how many records wait in memory for the sender.
 	QueueSize int
@@ -57,7 +61,7 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		SpoolDir: "./data/calllog-spool", QueueSize: 10000, BatchSize: 500,
+		QueueSize: 10000, BatchSize: 500,
 		FlushInterval: 200 * time.Millisecond, RetryInterval: time.Second, SendTimeout: 10 * time.Second,
 		MaxBodyBytes: 64 << 10,
 	}
@@ -65,7 +69,8 @@ func DefaultConfig() Config {
 
 // RegisterFlags registers the recorder's flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.SpoolDir, "calllog.spool-dir", c.SpoolDir, "directory where call records wait while the audit service is unreachable")
+	fs.StringVar(&c.AuditAddr, "calllog.audit-addr", c.AuditAddr, "host:port of the audit service the router sends its call log to; empty uses the one in this process")
+	fs.StringVar(&c.SpoolDir, "calllog.spool-dir", c.SpoolDir, "directory where call records wait while the audit service is unreachable (default <data-dir>/calllog-spool)")
 	fs.IntVar(&c.QueueSize, "calllog.queue-size", c.QueueSize, "call records queued in memory before they spill to the spool")
 	fs.IntVar(&c.BatchSize, "calllog.batch-size", c.BatchSize, "call records per batch sent to the audit service (1-1000)")
 	fs.DurationVar(&c.FlushInterval, "calllog.flush-interval", c.FlushInterval, "longest a call record waits for its batch to fill")
@@ -75,8 +80,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 // Validate checks the settings, naming the bad one.
 func (c Config) Validate() error {
 	switch {
-	case c.SpoolDir == "":
-		return errors.New("invalid calllog.spool-dir: must be set")
 	case c.QueueSize < 1:
 		return fmt.Errorf("invalid calllog.queue-size %d: must be at least 1", c.QueueSize)
 	case c.BatchSize < 1 || c.BatchSize > 1000:
@@ -137,6 +140,9 @@ var _ router.Recorder = (*Recorder)(nil)
 func New(cfg Config, target dial.Target, policy PolicyFunc, logger *slog.Logger) (*Recorder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.SpoolDir == "" {
+		return nil, errors.New("invalid calllog.spool-dir: must be set")
 	}
 	sp, err := openSpool(cfg.SpoolDir)
 	if err != nil {
