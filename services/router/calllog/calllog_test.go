@@ -45,7 +45,7 @@ func testConfig(spool string) calllog.Config {
 }
 
 // start runs a recorder until the test ends (or stop is called).
-func start(t *testing.T, cfg calllog.Config, url string, policy calllog.PolicyFunc) (*calllog.Recorder, func()) {
+func start(t testing.TB, cfg calllog.Config, url string, policy calllog.PolicyFunc) (*calllog.Recorder, func()) {
 	t.Helper()
 	rec, err := calllog.New(cfg, dial.Target{BaseURL: url, Client: http.DefaultClient}, policy, discard())
 	if err != nil {
@@ -53,7 +53,8 @@ func start(t *testing.T, cfg calllog.Config, url string, policy calllog.PolicyFu
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go rec.Run(ctx)
-	stop := func() { cancel(); <-rec.Done() }
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-rec.Done() }) }
 	t.Cleanup(stop)
 	return rec, stop
 }
@@ -165,6 +166,40 @@ func TestOutageLosesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDatabaseStall holds a lock on the chain head in PostgreSQL, so that
+// every ingestion waits past the recorder's send timeout, then releases it:
+// nothing recorded meanwhile is lost or stored twice.
+func TestDatabaseStall(t *testing.T) {
+	db := audittest.OpenPostgres(t)
+	srv := audittest.Serve(t, db, audit.DefaultConfig())
+	cfg := testConfig(t.TempDir())
+	cfg.SendTimeout = 200 * time.Millisecond
+	rec, _ := start(t, cfg, srv.URL, nil)
+	recordConcurrently(rec, 0, 20)
+	if err := rec.Sync(t.Context()); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+
+	tx, err := db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(t.Context(), "LOCK TABLE audit_chain IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	recordConcurrently(rec, 20, 220)
+	if err := rec.Sync(t.Context()); err == nil {
+		t.Fatal("Sync succeeded while the database was stalled")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Sync(t.Context()); err != nil {
+		t.Fatalf("Sync after the stall: %v", err)
+	}
+	stored(t, auditClient(srv.URL), 220)
 }
 
 // TestShutdownSpools stops a recorder while the audit service is down:
