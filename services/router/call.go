@@ -2,7 +2,8 @@ package router
 
 import (
 	"context"
-	"slices"
+	"net/http"
+	"path"
 	"strings"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -25,6 +26,9 @@ func (s *Service) Use(h Hooks) {
 	if h.Prompts != nil {
 		s.hooks.Prompts = h.Prompts
 	}
+	if h.Credentials != nil {
+		s.hooks.Credentials = h.Credentials
+	}
 }
 
 // Authenticate resolves a virtual key's secret. Without an authenticator
@@ -34,6 +38,41 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Caller, err
 		return &Caller{}, nil
 	}
 	return s.hooks.Auth.Authenticate(ctx, secret)
+}
+
+type authErrKey struct{}
+
+// AuthenticateHTTP resolves the virtual key of a request to an HTTP surface
+// (OpenAI- and Anthropic-compatible), sent as "Authorization: Bearer <key>"
+// or "x-api-key: <key>". The caller, or the reason it was refused, rides in
+// the request's context, so each call reports a refusal in its surface's
+// own error shape before anything else happens.
+func (s *Service) AuthenticateHTTP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.hooks.Auth == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := r.Context()
+		if c, err := s.hooks.Auth.Authenticate(ctx, SecretFrom(r.Header)); err != nil {
+			ctx = context.WithValue(ctx, authErrKey{}, err)
+		} else {
+			ctx = WithCaller(ctx, c)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requireCaller refuses a call without an authenticated caller when an
+// authenticator is in use.
+func (s *Service) requireCaller(ctx context.Context) error {
+	if s.hooks.Auth == nil || CallerFrom(ctx) != nil {
+		return nil
+	}
+	if err, ok := ctx.Value(authErrKey{}).(error); ok {
+		return err
+	}
+	return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "missing API key")
 }
 
 // callState is one call from admission to its record.
@@ -50,8 +89,8 @@ type callState struct {
 func (s *Service) begin(ctx context.Context, r *mcpv1.Request, surface Surface) (*callState, error) {
 	caller := CallerFrom(ctx)
 	cs := &callState{info: CallInfo{ID: newCallID(), Surface: surface, Caller: caller, Request: r, Start: s.now()}}
-	if s.hooks.Auth != nil && caller == nil {
-		return cs, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "missing API key")
+	if err := s.requireCaller(ctx); err != nil {
+		return cs, err
 	}
 	if r.GetPrompt() != nil {
 		if s.hooks.Prompts == nil {
@@ -92,24 +131,32 @@ func (s *Service) begin(ctx context.Context, r *mcpv1.Request, surface Surface) 
 	return cs, nil
 }
 
-// allowed checks the caller's scopes against the requested name and the
-// route's models.
+// allowed checks the caller's scopes: a call through a route against its
+// route patterns, a direct model call against its model patterns ('*'
+// matches any run of characters). An empty list allows everything.
 func allowed(c *Caller, requested string, p *plan) error {
 	if c == nil {
 		return nil
 	}
-	if len(c.Routes) > 0 && p.route.GetName() != "" && !slices.Contains(c.Routes, p.route.GetName()) {
-		return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use route %q", p.route.GetName())
+	if name := p.route.GetName(); name != "" {
+		if len(c.Routes) > 0 && !matchAny(c.Routes, name) {
+			return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use route %q", name)
+		}
+		return nil
 	}
-	if len(c.Models) > 0 {
-		if p.route.GetName() == "" && !slices.Contains(c.Models, requested) {
-			return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use model %q", requested)
-		}
-		if p.route.GetName() != "" && len(c.Routes) == 0 && !slices.Contains(c.Models, requested) {
-			return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use %q", requested)
-		}
+	if len(c.Models) > 0 && !matchAny(c.Models, requested) {
+		return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use model %q", requested)
 	}
 	return nil
+}
+
+func matchAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // end settles the reservation exactly once and hands the record to the

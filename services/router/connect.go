@@ -79,6 +79,9 @@ func SecretFrom(h http.Header) string {
 
 // DoEmbed embeds a validated request's inputs through its route.
 func (s *Service) DoEmbed(ctx context.Context, req *routerv1.EmbedRequest) (*routerv1.EmbedResponse, error) {
+	if err := s.requireCaller(ctx); err != nil {
+		return nil, err
+	}
 	start := s.now()
 	_, p, err := s.plan(&mcpv1.Request{Model: req.GetModel()})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	"github.com/manifoldgw/manifold/services/router/provider"
 )
 
 // Caller is the authenticated principal of a data-plane call, resolved from
@@ -14,7 +15,8 @@ type Caller struct {
 	KeyID string
 	// Owner, Team and Project own the key, for budgets and reports.
 	Owner, Team, Project string
-	// Routes, Models and PromptAPIs limit what the key may use; empty allows
+	// Routes, Models and PromptAPIs limit what the key may use, as patterns
+	// where '*' matches any run of characters; an empty list allows
 	// everything.
 	Routes, Models, PromptAPIs []string
 	// BudgetIDs and RateLimitIDs link the key to quota.
@@ -29,6 +31,15 @@ type Caller struct {
 // key vault's watch stream.
 type Authenticator interface {
 	Authenticate(ctx context.Context, secret string) (*Caller, error)
+}
+
+// CredentialSource supplies the secrets of provider credentials that the
+// configuration names but does not hold (from a local cache of the key
+// vault; an RPC only the first time each credential version is used).
+type CredentialSource interface {
+	// Credential returns a named credential's secret, or false when it is
+	// unknown or disabled.
+	Credential(ctx context.Context, name string) (provider.Credential, bool)
 }
 
 // CallInfo describes a call to the quota and audit hooks.
@@ -88,12 +99,15 @@ type PromptRenderer interface {
 }
 
 // Hooks connect the router to the other services. Nil hooks are off:
-// no authentication, no quota, no call log, no prompts.
+// no authentication, no quota, no call log, no prompts, credentials from
+// the configuration only.
 type Hooks struct {
 	Auth    Authenticator
 	Quota   Admission
 	Audit   Recorder
 	Prompts PromptRenderer
+	// Credentials resolves credentials missing from the configuration.
+	Credentials CredentialSource
 }
 
 type callerKey struct{}

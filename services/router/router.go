@@ -156,7 +156,7 @@ func (s *Service) run(ctx context.Context, p *plan, r *mcpv1.Request, stream boo
 		}
 		tried[i]++
 		state := s.states.get(bt.key)
-		call := &provider.Call{Request: r, Model: upstreamModel(bt.model), Credential: bt.provider.pickCredential(bt.cred, s.cooling)}
+		call := &provider.Call{Request: r, Model: upstreamModel(bt.model), Credential: s.secretOf(ctx, bt.provider.pickCredential(bt.cred, s.cooling))}
 		start := s.now()
 		committed, err := s.attempt(ctx, route, bt, call, stream, do)
 		latency := s.now().Sub(start)
@@ -291,6 +291,20 @@ func retryable(p *routerv1.RetryPolicy, c mcpv1.ErrorClass) bool {
 		return true
 	}
 	return false
+}
+
+// secretOf fills in a credential the configuration names but does not hold
+// from the CredentialSource hook (the key vault). Without one, or when the
+// vault does not know it, the credential stays empty and the provider
+// refuses it, which cools it down like any rejected key.
+func (s *Service) secretOf(ctx context.Context, c provider.Credential) provider.Credential {
+	if c.Name == "" || c.APIKey != "" || c.AccessKeyID != "" || s.hooks.Credentials == nil {
+		return c
+	}
+	if resolved, ok := s.hooks.Credentials.Credential(ctx, c.Name); ok {
+		return resolved
+	}
+	return c
 }
 
 func (s *Service) cooling(name string) bool {
