@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"google.golang.org/protobuf/proto"
 
 	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
@@ -117,11 +119,12 @@ func (s *Store) ensurePartitions(ctx context.Context, now int64) {
 		_, err := s.db.Pool().Exec(ctx, fmt.Sprintf(
 			"CREATE TABLE IF NOT EXISTS %s PARTITION OF audit_calls FOR VALUES FROM (%d) TO (%d)",
 			pgx.Identifier{name}.Sanitize(), d, d+day))
-		if err != nil {
-			// Rows for the day stay in the default partition; retention
-			// deletes them row by row instead.
-			continue
+		if _, refused := errors.AsType[*pgconn.PgError](err); err != nil && !refused {
+			continue // the database is unreachable: try again next batch
 		}
+		// Refused (say, the default partition already holds rows of that
+		// day): the day's rows stay in the default partition, which
+		// retention empties row by row.
 		s.partMu.Lock()
 		s.partitions[d] = true
 		s.partMu.Unlock()
