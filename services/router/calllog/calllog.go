@@ -167,7 +167,8 @@ func New(cfg Config, target dial.Target, policy PolicyFunc, logger *slog.Logger)
 func (r *Recorder) RecordCall(rec *router.CallRecord) {
 	r.recorded.Add(1)
 	r.mu.RLock()
-	if !r.stopped {
+	stopped := r.stopped
+	if !stopped {
 		select {
 		case r.queue <- rec:
 			r.mu.RUnlock()
@@ -176,15 +177,18 @@ func (r *Recorder) RecordCall(rec *router.CallRecord) {
 		}
 	}
 	r.mu.RUnlock()
-	r.toSpool([]*auditv1.CallRecord{r.convert(rec)})
+	// Overflow: write without waiting for the disk; the sender syncs the
+	// spool every flush interval (the same exposure to a crash as the
+	// queue has). Once the sender has stopped, nothing would sync it.
+	r.toSpool([]*auditv1.CallRecord{r.convert(rec)}, stopped)
 }
 
 func (r *Recorder) convert(rec *router.CallRecord) *auditv1.CallRecord {
 	return convert(rec, r.policy(rec.Route), r.cfg.MaxBodyBytes, r.cfg.ReplicaID)
 }
 
-func (r *Recorder) toSpool(recs []*auditv1.CallRecord) {
-	if err := r.spool.append(recs); err != nil {
+func (r *Recorder) toSpool(recs []*auditv1.CallRecord, durable bool) {
+	if err := r.spool.append(recs, durable); err != nil {
 		// The disk is the last resort; there is nowhere left to keep them.
 		r.logger.Error("call log: records lost: cannot write the spool", "records", len(recs), "err", err)
 		return
@@ -247,6 +251,9 @@ func (r *Recorder) Run(ctx context.Context) {
 			add(rec)
 		case <-flush.C:
 			ship()
+			if err := r.spool.sync(); err != nil {
+				r.logger.Error("call log: sync spool", "err", err)
+			}
 		case <-retry.C:
 			if r.spool.dirty.Load() {
 				if err := r.spool.drain(r.cfg.BatchSize, func(recs []*auditv1.CallRecord) error { return r.send(ctx, recs) }); err != nil {
@@ -271,7 +278,7 @@ func (r *Recorder) Run(ctx context.Context) {
 			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 			if len(batch) > 0 {
 				if err := r.send(final, batch); err != nil {
-					r.toSpool(batch)
+					r.toSpool(batch, true)
 				}
 			}
 			cancel()
@@ -291,12 +298,12 @@ func (r *Recorder) deliver(ctx context.Context, batch []*auditv1.CallRecord) {
 	// While older records wait in the spool, new ones join them there, so
 	// that an outage does not cost a timeout per batch.
 	if r.spool.dirty.Load() {
-		r.toSpool(batch)
+		r.toSpool(batch, true)
 		return
 	}
 	if err := r.send(ctx, batch); err != nil {
 		r.logger.Warn("call log: audit service unavailable; spooling", "records", len(batch), "err", err)
-		r.toSpool(batch)
+		r.toSpool(batch, true)
 	}
 }
 

@@ -2,6 +2,7 @@ package calllog
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +35,9 @@ type spool struct {
 	w       *bufio.Writer
 	n       int // segment counter, for unique ordered names
 
+	// unsynced is set while the current segment has writes not yet synced
+	// to disk.
+	unsynced bool
 	// dirty is set while the spool may hold records.
 	dirty atomic.Bool
 }
@@ -51,8 +55,9 @@ func openSpool(dir string) (*spool, error) {
 	return s, nil
 }
 
-// append writes recs to the current segment and syncs it to disk.
-func (s *spool) append(recs []*auditv1.CallRecord) error {
+// append writes recs to the current segment, and syncs it to disk when
+// durable is set (otherwise the next sync does).
+func (s *spool) append(recs []*auditv1.CallRecord, durable bool) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -75,10 +80,29 @@ func (s *spool) append(recs []*auditv1.CallRecord) error {
 	if err := s.w.Flush(); err != nil {
 		return fmt.Errorf("write spool: %w", err)
 	}
+	s.dirty.Store(true)
+	s.unsynced = true
+	if durable {
+		return s.syncLocked()
+	}
+	return nil
+}
+
+// sync syncs the current segment's writes to disk.
+func (s *spool) sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.syncLocked()
+}
+
+func (s *spool) syncLocked() error {
+	if s.cur == nil || !s.unsynced {
+		return nil
+	}
 	if err := s.cur.Sync(); err != nil {
 		return fmt.Errorf("sync spool: %w", err)
 	}
-	s.dirty.Store(true)
+	s.unsynced = false
 	return nil
 }
 
@@ -89,8 +113,8 @@ func (s *spool) rotate() error {
 	if s.cur == nil {
 		return nil
 	}
-	err := s.cur.Close()
-	s.cur, s.curName, s.w = nil, "", nil
+	err := errors.Join(s.syncLocked(), s.cur.Close())
+	s.cur, s.curName, s.w, s.unsynced = nil, "", nil, false
 	if err != nil {
 		return fmt.Errorf("close spool segment: %w", err)
 	}
