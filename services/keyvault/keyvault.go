@@ -58,6 +58,9 @@ func New(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger) (
 	if err := s.loadMeta(ctx); err != nil {
 		return nil, err
 	}
+	if cfg.AuthRequired && cfg.AdminToken == "" {
+		logger.WarnContext(ctx, "keys are required and no bootstrap admin token is configured: set MANIFOLD_ADMIN_TOKEN to create the first keys, unless admin keys exist already")
+	}
 	return s, nil
 }
 
