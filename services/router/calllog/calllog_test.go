@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
@@ -220,6 +223,39 @@ func TestShutdownSpools(t *testing.T) {
 		t.Fatalf("Sync: %v", err)
 	}
 	stored(t, auditClient(srv.URL), 60)
+}
+
+// TestTornSpool starts a recorder on a spool left by a crash mid-write:
+// the whole records are delivered, the torn one is dropped.
+func TestTornSpool(t *testing.T) {
+	srv := audittest.Serve(t, audittest.OpenSQLite(t), audit.DefaultConfig())
+	spool := t.TempDir()
+	var buf bytes.Buffer
+	for i := range 3 {
+		r := &auditv1.CallRecord{
+			Id: fmt.Sprintf("call_torn_%d", i), ReceivedAt: timestamppb.Now(), Surface: auditv1.Surface_SURFACE_CONNECT,
+			Redaction: auditv1.RedactionPolicy_REDACTION_POLICY_METADATA_ONLY, Status: auditv1.CallStatus_CALL_STATUS_SUCCEEDED,
+		}
+		if _, err := protodelim.MarshalTo(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole := buf.Len()
+	if _, err := protodelim.MarshalTo(&buf, &auditv1.CallRecord{Id: "call_torn_3", ErrorMessage: strings.Repeat("x", 100)}); err != nil {
+		t.Fatal(err)
+	}
+	torn := buf.Bytes()[:whole+20]
+	if err := os.WriteFile(filepath.Join(spool, "00000000000000000001-000001.spool"), torn, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := start(t, testConfig(spool), srv.URL, nil)
+	if err := rec.Sync(t.Context()); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	stored(t, auditClient(srv.URL), 3)
+	if left, _ := filepath.Glob(filepath.Join(spool, "*.spool")); len(left) != 0 {
+		t.Errorf("spool segments left after draining: %v", left)
+	}
 }
 
 // keys is an Authenticator with one virtual key.
