@@ -3,7 +3,6 @@ package router
 import (
 	"context"
 	"net/http"
-	"path"
 	"strings"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -152,11 +151,32 @@ func allowed(c *Caller, requested string, p *plan) error {
 
 func matchAny(patterns []string, name string) bool {
 	for _, p := range patterns {
-		if ok, _ := path.Match(p, name); ok {
+		if glob(p, name) {
 			return true
 		}
 	}
 	return false
+}
+
+// glob matches name against a pattern whose only special character is '*',
+// any run of characters ('/' included, unlike path.Match).
+func glob(pattern, name string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == name
+	}
+	if !strings.HasPrefix(name, parts[0]) {
+		return false
+	}
+	name = name[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(name, mid)
+		if i < 0 {
+			return false
+		}
+		name = name[i+len(mid):]
+	}
+	return strings.HasSuffix(name, parts[len(parts)-1])
 }
 
 // end settles the reservation exactly once and hands the record to the

@@ -288,9 +288,11 @@ func TestRefusals(t *testing.T) {
 			_, expiring := createKey(t, v, []string{"*"}, timestamppb.New(time.Now().Add(500*time.Millisecond)))
 
 			expectServed(t, g, "valid key", good, "chat")
+			_, pattern := createKey(t, v, []string{"ch*"}, nil)
+			expectServed(t, g, "key with a route pattern", pattern, "chat")
 			served := len(emu.Requests())
-			if served != 6 {
-				t.Fatalf("provider saw %d requests, want 6", served)
+			if served != 9 {
+				t.Fatalf("provider saw %d requests, want 9", served)
 			}
 			pollUntil(t, 5*time.Second, "revocation reaches the router", func() bool {
 				return callConnect(t, g, revoked, "chat").code == "unauthenticated"
@@ -306,6 +308,7 @@ func TestRefusals(t *testing.T) {
 			expectRefused(t, g, "expired key", expiring, "chat", http.StatusUnauthorized)
 			expectRefused(t, g, "route outside the key's scopes", good, "other", http.StatusForbidden)
 			expectRefused(t, g, "model outside the key's scopes", good, "openai-model", http.StatusForbidden)
+			expectRefused(t, g, "route outside the key's pattern", pattern, "other", http.StatusForbidden)
 			if got := len(emu.Requests()); got != before {
 				t.Errorf("refused calls reached the provider: %d requests, want %d", got, before)
 			}
