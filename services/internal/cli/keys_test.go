@@ -41,7 +41,7 @@ func chat(t *testing.T, url, key string) int {
 // default) and drives `manifold keys` and `manifold credentials` against it,
 // as the README's first call does.
 func TestKeysAndCredentials(t *testing.T) {
-	gw := startGateway(t, "--auth.required=true", "--admin-token", testAdminToken)
+	gw := startGateway(t, "--auth.required=true", "--admin-token", testAdminToken, "--log.level", "debug")
 	remote := []string{"--server", gw.url, "--token", testAdminToken}
 	run := func(env []string, args ...string) (int, string, string) {
 		t.Helper()
@@ -110,6 +110,30 @@ func TestKeysAndCredentials(t *testing.T) {
 			t.Fatal("the revoked key still works after a second")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+
+	// The call log records the key's id, never its secret; nor do the logs.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, out, _ := run(nil, "logs", "--output", "json", "--bodies")
+		if code == cli.ExitOK && strings.Contains(out, created.Key.ID) {
+			if strings.Contains(out, created.Secret) {
+				t.Error("the call log holds a virtual key's secret")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the call log never showed a call of key %s (exit %d):\n%s", created.Key.ID, code, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(gw.stderr.String(), "credential put") {
+		t.Fatal("the gateway logged nothing about credentials: the log check would prove nothing")
+	}
+	for _, secret := range []string{created.Secret, testAdminToken, "sk-cli-test-credential"} {
+		if strings.Contains(gw.stderr.String(), secret) {
+			t.Errorf("the gateway's log holds a secret %q…", secret[:8])
+		}
 	}
 
 	// Usage errors name the problem.
