@@ -87,6 +87,9 @@ func (s *Service) DoEmbed(ctx context.Context, req *routerv1.EmbedRequest) (*rou
 	if err != nil {
 		return nil, err
 	}
+	if p.targets, err = capable(p.targets, routerv1.Capability_CAPABILITY_EMBEDDINGS); err != nil {
+		return nil, err
+	}
 	var res *provider.EmbedResult
 	bt, attempts, err := s.run(ctx, p, &mcpv1.Request{}, false, func(ctx context.Context, bt *boundTarget, call *provider.Call, _ func()) (bool, error) {
 		var err error

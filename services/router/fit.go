@@ -13,8 +13,7 @@ import (
 )
 
 // servable keeps the targets whose model can serve the request's features
-// (tools, images, JSON schema, streaming); a model listing no capabilities
-// is assumed able. With none left, the error names the first missing one.
+// (tools, images, JSON schema, streaming); see capable.
 func servable(ts []*boundTarget, r *mcpv1.Request, stream bool) ([]*boundTarget, error) {
 	var need []routerv1.Capability
 	if len(r.GetTools()) > 0 {
@@ -29,6 +28,13 @@ func servable(ts []*boundTarget, r *mcpv1.Request, stream bool) ([]*boundTarget,
 	if stream {
 		need = append(need, routerv1.Capability_CAPABILITY_STREAMING)
 	}
+	return capable(ts, need...)
+}
+
+// capable keeps the targets whose model has every needed capability; a
+// model listing no capabilities is assumed able. With none left, the error
+// names the first missing one.
+func capable(ts []*boundTarget, need ...routerv1.Capability) ([]*boundTarget, error) {
 	var out []*boundTarget
 	var missing routerv1.Capability
 	for _, t := range ts {

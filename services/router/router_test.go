@@ -188,6 +188,22 @@ func testToolRoundTrip(t *testing.T, c routerClient, up *upstream, model string,
 	}
 }
 
+// TestEmbedNeedsTheCapability: a model whose capabilities are listed
+// without embeddings is refused before any upstream call.
+func TestEmbedNeedsTheCapability(t *testing.T) {
+	up := startUpstream(t, "openai", routerv1.ProviderKind_PROVIDER_KIND_OPENAI, openaiemu.New())
+	up.model.Capabilities = []routerv1.Capability{routerv1.Capability_CAPABILITY_TOOLS, routerv1.Capability_CAPABILITY_STREAMING}
+	c := serve(t, newService(t, spec([]*upstream{up})))
+	_, err := c.Embed(t.Context(), connect.NewRequest(&routerv1.EmbedRequest{
+		Model: up.model.GetName(), Inputs: []*mcpv1.EmbeddingInput{{Input: &mcpv1.EmbeddingInput_Text{Text: "hi"}}},
+	}))
+	code, d := connectError(t, err)
+	if code != connect.CodeInvalidArgument || d.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_UNSUPPORTED ||
+		!strings.Contains(d.GetMessage(), "embeddings") || len(up.Requests()) != 0 {
+		t.Errorf("Embed = %v %v with %d emulator requests, want UNSUPPORTED naming embeddings, without a call", code, d, len(up.Requests()))
+	}
+}
+
 // TestDirectDo exercises Do and DoStream without the Connect layer.
 func TestDirectDo(t *testing.T) {
 	up := startUpstream(t, "openai", routerv1.ProviderKind_PROVIDER_KIND_OPENAI, openaiemu.New())
