@@ -59,6 +59,23 @@ describe('retry-route: a single target answering 429', () => {
     assert.equal((await received('openai')).length, 1, 'the gateway must not retry a wait longer than max_retry_after');
   });
 
+  test('streamed: a 429 before the first byte surfaces as 429 with retry-after (openai SDK)', async () => {
+    await script('openai', { status: 429, headers: { 'retry-after': '120' } });
+    const err = await rejection(openai.chat.completions.create({ ...ask('retry-route', 'Try again'), stream: true }));
+    assert.ok(err instanceof OpenAI.RateLimitError, `want RateLimitError, got ${err?.constructor?.name}: ${err?.message}`);
+    const after = Number(err.headers.get('retry-after'));
+    assert.ok(after > 60 && after <= 120, `retry-after header ${err.headers.get('retry-after')}, want the upstream’s ~120 s`);
+  });
+
+  test('streamed: a 429 before the first byte surfaces as 429 with retry-after (anthropic SDK)', async () => {
+    await script('openai', { status: 429, headers: { 'retry-after': '120' } });
+    const stream = anthropic.messages.stream({ ...ask('retry-route', 'Try again'), max_tokens: 64 });
+    const err = await rejection(stream.finalMessage());
+    assert.ok(err instanceof Anthropic.RateLimitError, `want RateLimitError, got ${err?.constructor?.name}: ${err?.message}`);
+    const after = Number(err.headers.get('retry-after'));
+    assert.ok(after > 60 && after <= 120, `retry-after header ${err.headers.get('retry-after')}, want the upstream’s ~120 s`);
+  });
+
   test('retry-after beyond the route’s max_retry_after surfaces as 429 with retry-after (anthropic SDK)', async () => {
     await script('openai', { status: 429, headers: { 'retry-after': '120' } });
     const err = await rejection(anthropic.messages.create({ ...ask('retry-route', 'Try again'), max_tokens: 64 }));

@@ -230,6 +230,8 @@ func writeConfig(t *testing.T, ups []*upstream) string {
 			"capabilities": []string{"tools", "streaming", "vision"}, "context_window": 200000, "max_output_tokens": 4096,
 		})
 	}
+	// An embedding model on the OpenAI emulator.
+	models = append(models, map[string]any{"name": "embed-emu", "provider": "openai", "upstream_model": "text-embedding-3-small", "capabilities": []string{"embeddings"}})
 	// A model that takes no images, for the unsupported-feature errors.
 	models = append(models, map[string]any{"name": "text-only-emu", "provider": "openai", "upstream_model": "gpt-4o-mini", "capabilities": []string{"tools", "streaming"}})
 	routes := []map[string]any{
