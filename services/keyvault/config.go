@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,9 @@ type Config struct {
 	// all-in-one mode means a random one per process; split deployments
 	// must configure the same one everywhere.
 	InternalToken string
+	// Addr is the key vault's address (host:port) for routers running in
+	// another process (split mode); empty means this process.
+	Addr string
 	// WatchPoll is how often a watch checks for writes made by other
 	// processes (writes in this process wake watchers at once).
 	WatchPoll time.Duration
@@ -69,6 +73,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PreviousMasterKeys, "previous-master-keys", c.PreviousMasterKeys, "older master keys, base64, comma-separated, until RotateMasterKey re-wraps the data keys")
 	fs.StringVar(&c.AdminToken, "admin-token", c.AdminToken, "bootstrap admin token with role admin (prefer MANIFOLD_ADMIN_TOKEN)")
 	fs.StringVar(&c.InternalToken, "internal-token", c.InternalToken, "token Manifold services authenticate to each other with (split mode; prefer MANIFOLD_INTERNAL_TOKEN)")
+	fs.StringVar(&c.Addr, "keyvault.addr", c.Addr, "host:port of the key vault for routers in another process (split mode; needs internal-token); empty: this process")
 	fs.DurationVar(&c.WatchPoll, "keyvault.watch-poll", c.WatchPoll, "how often key watches check for changes written by other processes")
 	fs.DurationVar(&c.WatchHeartbeat, "keyvault.watch-heartbeat", c.WatchHeartbeat, "how often an idle key watch sends a heartbeat to routers")
 	fs.DurationVar(&c.CredentialCooldown, "keyvault.credential-cooldown", c.CredentialCooldown, "default cool-down of a credential a router reports as rate limited")
@@ -94,6 +99,14 @@ func (c Config) Validate() error {
 	}
 	if c.InternalToken != "" && len(c.InternalToken) < 16 {
 		return errors.New("invalid internal-token (MANIFOLD_INTERNAL_TOKEN): use at least 16 characters")
+	}
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			return fmt.Errorf("invalid keyvault.addr %q: want host:port", c.Addr)
+		}
+		if c.InternalToken == "" {
+			return errors.New("invalid internal-token: keyvault.addr is set, so services in other processes need the shared internal-token (MANIFOLD_INTERNAL_TOKEN)")
+		}
 	}
 	if c.WatchPoll < 10*time.Millisecond || c.WatchPoll > time.Second {
 		return fmt.Errorf("invalid keyvault.watch-poll %s: want 10ms to 1s (revocations must reach routers within a second)", c.WatchPoll)
