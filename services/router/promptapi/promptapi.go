@@ -155,7 +155,12 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, slug string) {
 		writeError(w, err, 0)
 		return
 	}
-	ctx = router.WithCaller(ctx, caller)
+	// The publication pins the prompt, and so the route or model it calls:
+	// a key scoped to the API may use it whatever its route and model
+	// scopes say (they govern the key's direct calls).
+	apiCaller := *caller
+	apiCaller.Routes, apiCaller.Models = nil, nil
+	ctx = router.WithCaller(ctx, &apiCaller)
 	if stream {
 		h.stream(ctx, w, req)
 		return
