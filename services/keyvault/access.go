@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"connectrpc.com/connect"
 
@@ -17,12 +15,12 @@ import (
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 )
 
-// access is who may call an RPC.
-type access int
+// rule is who may call an RPC.
+type rule int
 
 const (
 	// accessAdmin needs an admin key with role admin.
-	accessAdmin access = iota
+	accessAdmin rule = iota
 	// accessRead needs any admin key (viewer and up).
 	accessRead
 	// accessInternal needs the internal service identity.
@@ -33,7 +31,7 @@ const (
 
 // procedures is the one table of who may call what; an RPC missing here is
 // refused.
-var procedures = map[string]access{
+var procedures = map[string]rule{
 	keyvaultv1connect.KeyVaultServicePutCredentialProcedure:          accessAdmin,
 	keyvaultv1connect.KeyVaultServiceGetCredentialProcedure:          accessRead,
 	keyvaultv1connect.KeyVaultServiceListCredentialsProcedure:        accessRead,
@@ -127,18 +125,18 @@ func (s *Service) authorize(ctx context.Context, procedure string, h http.Header
 		return ctx, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "missing credentials: send an admin key as \"Authorization: Bearer <key>\"")
 	default:
 		client := clientOf(peer)
-		if err := s.failures.wait(ctx, client); err != nil {
-			return ctx, err
+		if err := s.failures.Wait(ctx, client); err != nil {
+			return ctx, apierror.As(err)
 		}
 		var err error
 		p, err = s.principalForToken(ctx, token)
 		if err != nil {
 			if e := apierror.As(err); e.Class == mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION {
-				s.failures.fail(client)
+				s.failures.Fail(client)
 			}
 			return ctx, err
 		}
-		s.failures.succeed(client)
+		s.failures.Succeed(client)
 	}
 	if err := permits(p, need); err != nil {
 		return ctx, err
@@ -173,7 +171,7 @@ func bootstrapPrincipal() *keyvaultv1.Principal {
 }
 
 // permits checks a principal against an access level.
-func permits(p *keyvaultv1.Principal, need access) error {
+func permits(p *keyvaultv1.Principal, need rule) error {
 	service := p.GetKind() == keyvaultv1.PrincipalKind_PRINCIPAL_KIND_SERVICE
 	role := p.GetRole()
 	switch need {
@@ -217,58 +215,4 @@ func clientOf(peer string) string {
 		return host
 	}
 	return peer
-}
-
-// failureDelay slows down clients whose authentications fail: after the
-// first few failures each attempt waits, doubling up to a bound, until one
-// succeeds.
-type failureDelay struct {
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-const (
-	freeFailures = 5
-	maxFailDelay = 2 * time.Second
-	maxClients   = 10000
-)
-
-func (f *failureDelay) delay(client string) time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := f.counts[client] - freeFailures
-	if n <= 0 {
-		return 0
-	}
-	return min(maxFailDelay, 50*time.Millisecond<<min(n, 10))
-}
-
-func (f *failureDelay) wait(ctx context.Context, client string) error {
-	d := f.delay(client)
-	if d == 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return apierror.As(ctx.Err())
-	case <-t.C:
-		return nil
-	}
-}
-
-func (f *failureDelay) fail(client string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.counts == nil || len(f.counts) >= maxClients {
-		f.counts = map[string]int{} // bounded memory: forget everyone
-	}
-	f.counts[client]++
-}
-
-func (f *failureDelay) succeed(client string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.counts, client)
 }

@@ -19,6 +19,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/keyvault/envelope"
 	"github.com/manifoldgw/manifold/services/keyvault/store"
@@ -37,7 +38,7 @@ type Service struct {
 	// hashKey is the HMAC key for key secrets, unwrapped once at start.
 	hashKey []byte
 	// failures slows down clients whose authentications fail.
-	failures failureDelay
+	failures access.Throttle
 	// mu serialises the vault's writes in this process (the store's
 	// compare-and-swap covers other processes).
 	mu sync.Mutex
