@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
+	"time"
 
 	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
@@ -14,12 +16,23 @@ import (
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	"github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1/workflowsv1connect"
 	"github.com/manifoldgw/manifold/services/audit"
+	auditstore "github.com/manifoldgw/manifold/services/audit/store"
+	"github.com/manifoldgw/manifold/services/internal/access"
+	"github.com/manifoldgw/manifold/services/internal/dial"
 	"github.com/manifoldgw/manifold/services/internal/server"
 	"github.com/manifoldgw/manifold/services/internal/storage"
+	"github.com/manifoldgw/manifold/services/internal/telemetry"
 	"github.com/manifoldgw/manifold/services/keyvault"
 	"github.com/manifoldgw/manifold/services/prompts"
+	promptstore "github.com/manifoldgw/manifold/services/prompts/store"
 	"github.com/manifoldgw/manifold/services/quota"
 	"github.com/manifoldgw/manifold/services/router"
+	"github.com/manifoldgw/manifold/services/router/anthropicapi"
+	"github.com/manifoldgw/manifold/services/router/calllog"
+	"github.com/manifoldgw/manifold/services/router/keycache"
+	"github.com/manifoldgw/manifold/services/router/openaiapi"
+	"github.com/manifoldgw/manifold/services/router/promptapi"
+	"github.com/manifoldgw/manifold/services/router/promptcache"
 	"github.com/manifoldgw/manifold/services/workflows"
 )
 
@@ -31,6 +44,9 @@ type deps struct {
 	logger *slog.Logger
 	server *server.Server
 	db     *storage.DB
+	// stopped are waited for after the server stops (background work that
+	// finishes on ctx's end, such as flushing the call log).
+	stopped []<-chan struct{}
 }
 
 // module builds one service and mounts it on the server.
@@ -42,22 +58,92 @@ type module struct {
 // modules is the component graph, in start order.
 var modules = []module{
 	{name: "keyvault", init: mount(keyvaultv1connect.KeyVaultServiceName, func(d *deps) (string, http.Handler) {
-		return keyvaultv1connect.NewKeyVaultServiceHandler(keyvault.New(), d.server.HandlerOptions()...)
+		if d.cfg.KeyVault.InternalToken == "" {
+			// All in one process: the services share a random identity.
+			d.cfg.KeyVault.InternalToken = access.NewToken()
+		}
+		svc, err := keyvault.New(d.ctx, d.cfg.KeyVault.WithDataDir(d.cfg.Storage.DataDir), d.db, d.logger.With("service", "keyvault"))
+		if err != nil {
+			d.err = fmt.Errorf("key vault: %w", err)
+			return "", nil
+		}
+		return svc.Handler(d.server.HandlerOptions()...)
 	})},
 	{name: "quota", init: mount(quotav1connect.QuotaServiceName, func(d *deps) (string, http.Handler) {
-		return quotav1connect.NewQuotaServiceHandler(quota.New(), d.server.HandlerOptions()...)
+		svc, err := quota.Open(d.ctx, d.cfg.Quota, d.db, d.logger.With("service", "quota"))
+		if err != nil {
+			d.err = err
+			return "", nil
+		}
+		return quotav1connect.NewQuotaServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 	{name: "prompts", init: mount(promptsv1connect.PromptServiceName, func(d *deps) (string, http.Handler) {
-		return promptsv1connect.NewPromptServiceHandler(prompts.New(), d.server.HandlerOptions()...)
+		if err := d.db.Migrate(d.ctx, promptstore.Migrations()); err != nil {
+			d.err = fmt.Errorf("migrate prompts: %w", err)
+		}
+		svc := prompts.New(d.cfg.Prompts, d.db, d.logger.With("service", "prompts"))
+		return promptsv1connect.NewPromptServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 	{name: "audit", init: mount(auditv1connect.AuditServiceName, func(d *deps) (string, http.Handler) {
-		return auditv1connect.NewAuditServiceHandler(audit.New(), d.server.HandlerOptions()...)
+		if err := d.db.Migrate(d.ctx, auditstore.Migrations()); err != nil {
+			d.err = fmt.Errorf("migrate audit: %w", err)
+		}
+		svc := audit.New(d.cfg.Audit, auditstore.New(d.db), d.logger.With("service", "audit"))
+		go svc.RunRetention(d.ctx, time.Hour)
+		return auditv1connect.NewAuditServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 	{name: "router", init: mount(routerv1connect.RouterServiceName, func(d *deps) (string, http.Handler) {
 		svc := router.New(d.cfg.Router, d.logger.With("service", "router"))
 		if err := svc.Attach(d.ctx, d.db.Documents()); err != nil {
 			d.err = err
 		}
+		// The OpenAI- and Anthropic-compatible HTTP surfaces share the listener.
+		openai := svc.AuthenticateHTTP(openaiapi.New(svc, d.logger.With("service", "router", "surface", "openai")))
+		for _, p := range openaiapi.Patterns {
+			d.server.Handle(p, openai)
+		}
+		anthropic := svc.AuthenticateHTTP(anthropicapi.New(svc, d.logger.With("service", "router", "surface", "anthropic")))
+		for _, p := range anthropicapi.Patterns {
+			d.server.Handle(p, anthropic)
+		}
+		// Callers and vault-held provider credentials come from a local
+		// cache fed by the key vault's watch.
+		vaultTarget := d.server.InProcess()
+		if d.cfg.KeyVault.Addr != "" {
+			vaultTarget = dial.Remote(d.cfg.KeyVault.Addr)
+		}
+		keyCache := keycache.New(vaultTarget, d.cfg.KeyVault.InternalToken, d.logger.With("service", "router", "component", "keycache"))
+		go keyCache.Run(d.ctx)
+		svc.Use(router.Hooks{Credentials: keyCache})
+		if d.cfg.KeyVault.AuthRequired {
+			svc.Use(router.Hooks{Auth: keyCache})
+		}
+		// Prompts render from a local cache fed by the registry's watch;
+		// published prompts are served at /apis/{slug}.
+		promptCache := promptcache.New(d.server.InProcess(), d.logger.With("service", "router", "component", "promptcache"))
+		go promptCache.Run(d.ctx)
+		svc.Use(router.Hooks{Prompts: promptCache})
+		// The call log: batched to the audit service, spooled to disk when
+		// it cannot take it, flushed on shutdown.
+		logCfg, auditTarget := d.cfg.CallLog, d.server.InProcess()
+		if logCfg.SpoolDir == "" {
+			logCfg.SpoolDir = filepath.Join(d.cfg.Storage.DataDir, "calllog-spool")
+		}
+		if logCfg.AuditAddr != "" {
+			auditTarget = dial.Remote(logCfg.AuditAddr)
+		}
+		// Prometheus metrics are counted from the same records.
+		metrics := telemetry.New()
+		d.server.Handle(telemetry.Path, metrics.Handler())
+		callLog, err := calllog.New(logCfg, auditTarget, calllog.RoutePolicy(svc), d.logger.With("service", "router", "component", "calllog"))
+		if err != nil {
+			d.err = fmt.Errorf("call log: %w", err)
+		} else {
+			go callLog.Run(d.ctx)
+			d.stopped = append(d.stopped, callLog.Done())
+			svc.Use(router.Hooks{Audit: calllog.Tee(callLog, calllog.Metrics(metrics))})
+		}
+		d.server.Handle(promptapi.Pattern, promptapi.New(svc, promptCache, d.cfg.Prompts.PublicURL, d.logger.With("service", "router", "surface", "prompt_api")))
 		return routerv1connect.NewRouterServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 	{name: "workflows", init: mount(workflowsv1connect.WorkflowServiceName, func(d *deps) (string, http.Handler) {
@@ -124,5 +210,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 	if ready != nil {
 		ready(ln.Addr())
 	}
-	return srv.Serve(ctx, ln)
+	err = srv.Serve(ctx, ln)
+	for _, done := range d.stopped {
+		<-done
+	}
+	return err
 }

@@ -10,10 +10,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/manifoldgw/manifold/services/audit"
 	"github.com/manifoldgw/manifold/services/internal/config"
 	"github.com/manifoldgw/manifold/services/internal/server"
 	"github.com/manifoldgw/manifold/services/internal/storage"
+	"github.com/manifoldgw/manifold/services/keyvault"
+	"github.com/manifoldgw/manifold/services/prompts"
+	"github.com/manifoldgw/manifold/services/quota"
 	"github.com/manifoldgw/manifold/services/router"
+	"github.com/manifoldgw/manifold/services/router/calllog"
 )
 
 // Config is the whole process configuration, one struct per component.
@@ -24,6 +29,11 @@ type Config struct {
 	Server    server.Config
 	Storage   storage.Config
 	Router    router.Config
+	Prompts   prompts.Config
+	Quota     quota.Config
+	Audit     audit.Config
+	KeyVault  keyvault.Config
+	CallLog   calllog.Config
 }
 
 // DefaultConfig returns the defaults: every service, in one process.
@@ -35,6 +45,11 @@ func DefaultConfig() Config {
 		Server:    server.DefaultConfig(),
 		Storage:   storage.Config{DataDir: "./data"},
 		Router:    router.DefaultConfig(),
+		Prompts:   prompts.DefaultConfig(),
+		Quota:     quota.DefaultConfig(),
+		Audit:     audit.DefaultConfig(),
+		KeyVault:  keyvault.DefaultConfig(),
+		CallLog:   calllog.DefaultConfig(),
 	}
 }
 
@@ -47,6 +62,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Storage.DatabaseURL, "database-url", c.Storage.DatabaseURL, "PostgreSQL URL (postgres://…); empty uses SQLite under --data-dir")
 	c.Server.RegisterFlags(fs)
 	c.Router.RegisterFlags(fs)
+	c.Prompts.RegisterFlags(fs)
+	c.Quota.RegisterFlags(fs)
+	c.Audit.RegisterFlags(fs)
+	c.KeyVault.RegisterFlags(fs)
+	c.CallLog.RegisterFlags(fs)
 }
 
 // Sections are the structured parts of the configuration file.
@@ -71,7 +91,7 @@ func (c Config) Validate() error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("invalid log.format %q: want json or text", c.LogFormat)
 	}
-	for _, v := range []interface{ Validate() error }{c.Server, c.Storage, c.Router} {
+	for _, v := range []interface{ Validate() error }{c.Server, c.Storage, c.Router, c.Prompts, c.Quota, c.Audit, c.CallLog, c.KeyVault} {
 		if err := v.Validate(); err != nil {
 			return err
 		}

@@ -73,6 +73,12 @@ type command struct {
 var commands = []command{
 	{"serve", "run the gateway (all services by default)", serve},
 	{"version", "print the version", func(_ context.Context, args []string, env Env) error { return version(args, env) }},
+	{"logs", "list, show or export calls from the call log", logs},
+	{"stats", "aggregate the call log: requests, tokens, cost, latency, errors", stats},
+	{"audit", "audit verify: check the call log's hash chain", auditCmd},
+	{"keys", "keys create|list|revoke|rotate: manage virtual keys", keys},
+	{"credentials", "credentials put|list|rotate|delete: manage provider credentials", credentials},
+	{"prompts", "prompts create|update|get|list|versions|diff|label|render|publish|unpublish: manage prompts and prompt APIs", prompts},
 }
 
 func usage() string {

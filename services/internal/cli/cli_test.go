@@ -73,6 +73,7 @@ func startGateway(t *testing.T, extra ...string) *gateway {
 	args := append([]string{
 		"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
 		"--router.demo-token-delay", "0", "--log.level", "warn",
+		"--auth.required=false", // these tests call without keys
 	}, extra...)
 	ctx, cancel := context.WithCancel(t.Context())
 	stderr := &syncBuffer{}
