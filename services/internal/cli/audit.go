@@ -14,8 +14,8 @@ import (
 var errChainBroken = errors.New("audit log verification failed")
 
 func auditCmd(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return usageError{errors.New("usage: manifold audit verify [flags]")}
+	if _, _, err := subcommand("audit", args, env, "verify"); err != nil {
+		return err
 	}
 	var (
 		r        remote

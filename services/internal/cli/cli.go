@@ -126,13 +126,20 @@ func newFlagSet(name, summary string, env Env) *flag.FlagSet {
 
 // parse loads settings and converts flag errors into usage errors.
 func parse(fs *flag.FlagSet, args []string, env Env, sections ...map[string]config.Section) error {
+	// The flag package calls Usage on bad flags too; help is printed only
+	// when asked for, and errors are one line on stderr.
+	help := fs.Usage
+	fs.Usage = func() {}
 	err := config.Load(fs, args, env.Getenv, sections...)
+	fs.Usage = help
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		// fs.Parse has printed the usage already.
+		help()
 		return err
 	case err != nil:
-		return usageError{err}
+		// The flag package names flags "-name"; Manifold documents "--name".
+		msg := strings.NewReplacer("defined: -", "defined: --", "flag -", "flag --").Replace(err.Error())
+		return usageError{errors.New(msg)}
 	case fs.NArg() > 0:
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}

@@ -18,7 +18,7 @@ import (
 // Secrets are read from environment variables named by flags, never from
 // the command line, where other users of the machine could see them.
 func credentials(ctx context.Context, args []string, env Env) error {
-	verb, args, err := subcommand("credentials", args, "put", "list", "rotate", "delete")
+	verb, args, err := subcommand("credentials", args, env, "put", "list", "rotate", "delete")
 	if err != nil {
 		return err
 	}

@@ -22,18 +22,24 @@ func keyVaultClient(r *remote) keyvaultv1connect.KeyVaultServiceClient {
 	return keyvaultv1connect.NewKeyVaultServiceClient(hc, r.server, opts...)
 }
 
-// subcommand splits "<verb> [flags]" and checks the verb.
-func subcommand(cmd string, args []string, verbs ...string) (string, []string, error) {
-	usage := usageError{fmt.Errorf("usage: manifold %s %s [flags]", cmd, strings.Join(verbs, "|"))}
+// subcommand splits "<verb> [flags]" and checks the verb; "--help" lists
+// the verbs.
+func subcommand(cmd string, args []string, env Env, verbs ...string) (string, []string, error) {
+	usage := fmt.Sprintf("manifold %s %s [flags]", cmd, strings.Join(verbs, "|"))
 	if len(args) == 0 {
-		return "", nil, usage
+		return "", nil, usageError{fmt.Errorf("usage: %s (missing verb)", usage)}
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprintf(env.Stdout, "Usage: %s\n\nRun 'manifold %s <verb> --help' for a verb's flags.\n", usage, cmd)
+		return "", nil, flag.ErrHelp
 	}
 	for _, v := range verbs {
 		if args[0] == v {
 			return v, args[1:], nil
 		}
 	}
-	return "", nil, usage
+	return "", nil, usageError{fmt.Errorf("usage: %s (unknown verb %q)", usage, args[0])}
 }
 
 // list is a comma-separated flag value.
@@ -53,7 +59,7 @@ func (l *list) Set(v string) error {
 
 // keys manages virtual keys: create, list, revoke, rotate.
 func keys(ctx context.Context, args []string, env Env) error {
-	verb, args, err := subcommand("keys", args, "create", "list", "revoke", "rotate")
+	verb, args, err := subcommand("keys", args, env, "create", "list", "revoke", "rotate")
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ type promptFlags struct {
 
 // prompts manages the prompt registry.
 func prompts(ctx context.Context, args []string, env Env) error {
-	verb, args, err := subcommand("prompts", args, "create", "update", "get", "list", "versions", "diff", "label", "render", "publish", "unpublish")
+	verb, args, err := subcommand("prompts", args, env, "create", "update", "get", "list", "versions", "diff", "label", "render", "publish", "unpublish")
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command line with a fake environment (no MANIFOLD_*
+// variables) and returns its output and exit code.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(context.Background(), args, Env{
+		Stdout: &out, Stderr: &errOut,
+		Getenv: func(string) string { return "" },
+		Ready:  func(string) { t.Errorf("manifold %s started serving", strings.Join(args, " ")) },
+	})
+	return out.String(), errOut.String(), code
+}
+
+// usageLine is the first line of a command's help; verbs, when the command
+// has them, come between its name and "[flags]", e.g.
+// "Usage: manifold keys create|list|revoke|rotate [flags]".
+var usageLine = regexp.MustCompile(`^Usage: manifold (\S+)(?: (\S+))? \[flags\]\n`)
+
+// flagLine starts a flag's entry in a help text ("  --name type").
+var flagLine = regexp.MustCompile(`^  --([a-z0-9][a-z0-9.-]*)\b`)
+
+// describedFlags parses the flags section of a help text and reports flags
+// listed without a description. The help lists every flag the command
+// defines (flag.PrintDefaults over its flag set).
+func describedFlags(t *testing.T, cmd, help string) []string {
+	t.Helper()
+	var names []string
+	lines := strings.Split(help, "\n")
+	for i, line := range lines {
+		m := flagLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		names = append(names, m[1])
+		var desc strings.Builder
+		for _, next := range lines[i+1:] {
+			if !strings.HasPrefix(next, "    \t") {
+				break
+			}
+			desc.WriteString(strings.TrimSpace(next))
+		}
+		if desc.Len() < 10 {
+			t.Errorf("manifold %s --help: flag --%s has no description (%q)", cmd, m[1], desc.String())
+		}
+	}
+	return names
+}
+
+// checkHelp runs `manifold <cmd...> --help` and checks the help text; it
+// returns the command's verbs, if any.
+func checkHelp(t *testing.T, cmd ...string) (verbs []string) {
+	t.Helper()
+	name := strings.Join(cmd, " ")
+	for _, help := range []string{"--help", "-h"} {
+		stdout, stderr, code := runCLI(t, append(cmd, help)...)
+		if code != ExitOK {
+			t.Errorf("manifold %s %s: exit %d, want %d; stderr: %s", name, help, code, ExitOK, stderr)
+			continue
+		}
+		m := usageLine.FindStringSubmatch(stdout)
+		if m == nil || m[1] != name && !strings.HasPrefix(name, m[1]+" ") {
+			t.Errorf("manifold %s %s: help does not start with \"Usage: manifold %s [flags]\":\n%s", name, help, name, stdout)
+			continue
+		}
+		if m[2] != "" && !strings.Contains(name, " ") {
+			// "Usage: manifold keys create|list|… [flags]" lists verbs.
+			verbs = strings.Split(m[2], "|")
+			continue
+		}
+		if flags := describedFlags(t, name, stdout); len(flags) == 0 && name != "version" {
+			t.Errorf("manifold %s %s: help lists no flags:\n%s", name, help, stdout)
+		}
+	}
+	return verbs
+}
+
+// checkBadArgs runs a bad command line and requires exit code 2 with one
+// line on stderr naming what was wrong.
+func checkBadArgs(t *testing.T, want string, args ...string) {
+	t.Helper()
+	stdout, stderr, code := runCLI(t, args...)
+	if code != ExitUsage {
+		t.Errorf("manifold %s: exit %d, want %d; stderr: %s", strings.Join(args, " "), code, ExitUsage, stderr)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "manifold: ") || !strings.Contains(stderr, want) {
+		t.Errorf("manifold %s: stderr = %q, want one line \"manifold: …%s…\"", strings.Join(args, " "), stderr, want)
+	}
+	if stdout != "" {
+		t.Errorf("manifold %s: stdout = %q, want nothing", strings.Join(args, " "), stdout)
+	}
+}
+
+// TestHelp goes over the command table, so a new subcommand is covered as
+// soon as it is registered.
+func TestHelp(t *testing.T) {
+	t.Run("manifold", func(t *testing.T) {
+		for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+			stdout, stderr, code := runCLI(t, args...)
+			if code != ExitOK {
+				t.Errorf("manifold %s: exit %d, want 0; stderr: %s", args[0], code, stderr)
+			}
+			for _, c := range commands {
+				if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(c.name) + ` +\S`).MatchString(stdout) {
+					t.Errorf("manifold %s does not describe command %q:\n%s", args[0], c.name, stdout)
+				}
+			}
+		}
+		checkBadArgs(t, `unknown command "no-such-command"`, "no-such-command")
+	})
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			verbs := checkHelp(t, c.name)
+			if len(verbs) == 0 {
+				checkBadArgs(t, "--no-such-flag", c.name, "--no-such-flag")
+				checkBadArgs(t, `unexpected argument "stray"`, c.name, "stray")
+				return
+			}
+			checkBadArgs(t, "usage: manifold "+c.name, c.name, "no-such-verb")
+			for _, verb := range verbs {
+				checkHelp(t, c.name, verb)
+				checkBadArgs(t, "--no-such-flag", c.name, verb, "--no-such-flag")
+			}
+		})
+	}
+}
