@@ -227,7 +227,7 @@ func writeConfig(t *testing.T, ups []*upstream) string {
 		providers = append(providers, p)
 		models = append(models, map[string]any{
 			"name": u.name + "-emu", "provider": u.name, "upstream_model": u.upstreamModel,
-			"capabilities": []string{"tools", "streaming", "vision"}, "context_window": 200000, "max_output_tokens": 4096,
+			"capabilities": []string{"tools", "streaming", "vision", "json_object", "json_schema"}, "context_window": 200000, "max_output_tokens": 4096,
 		})
 	}
 	// An embedding model on the OpenAI emulator.
