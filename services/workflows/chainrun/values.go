@@ -1,0 +1,116 @@
+package chainrun
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// canonicalJSON encodes v with sorted keys and without HTML escaping, the
+// subset of RFC 8785 that JSON values decoded from protobuf Structs need
+// (numbers are float64 and Go prints them as ECMAScript does).
+func canonicalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// Digest is the lowercase hex SHA-256 of v's canonical JSON.
+func Digest(v any) (string, error) {
+	b, err := canonicalJSON(v)
+	if err != nil {
+		return "", fmt.Errorf("encode approval subject: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// ToolCallDigest binds an approval to a tool call: the digest of
+// {"name": name, "arguments": parsed arguments}.
+func ToolCallDigest(name, arguments string) (string, error) {
+	var args any
+	if strings.TrimSpace(arguments) != "" {
+		if err := json.Unmarshal([]byte(arguments), &args); err != nil {
+			return "", fmt.Errorf("tool call arguments are not JSON: %w", err)
+		}
+	}
+	return Digest(map[string]any{"name": name, "arguments": args})
+}
+
+// pointer resolves an RFC 6901 JSON Pointer in v.
+func pointer(v any, ptr string) (any, bool) {
+	if ptr == "" {
+		return v, true
+	}
+	for _, tok := range strings.Split(ptr, "/")[1:] {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch cur := v.(type) {
+		case map[string]any:
+			next, ok := cur[tok]
+			if !ok {
+				return nil, false
+			}
+			v = next
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(cur) {
+				return nil, false
+			}
+			v = cur[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// setPath sets a dotted path in vars, creating nested objects.
+func setPath(vars map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	cur := vars
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := cur[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[p] = next
+		}
+		cur = next
+	}
+	cur[parts[len(parts)-1]] = v
+}
+
+var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}`)
+
+// render fills {{variable}} placeholders from vars: strings as they are,
+// other values as JSON; unknown variables render empty.
+func render(text string, vars map[string]any) string {
+	return placeholder.ReplaceAllStringFunc(text, func(m string) string {
+		path := placeholder.FindStringSubmatch(m)[1]
+		var v any = vars
+		for _, p := range strings.Split(path, ".") {
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return ""
+			}
+			v = obj[p]
+		}
+		switch x := v.(type) {
+		case nil:
+			return ""
+		case string:
+			return x
+		default:
+			b, _ := json.Marshal(x)
+			return string(b)
+		}
+	})
+}
