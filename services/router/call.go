@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
+	"github.com/manifoldgw/manifold/services/internal/pii"
 	"github.com/manifoldgw/manifold/services/router/demo"
 )
 
@@ -110,6 +113,13 @@ func (s *Service) begin(ctx context.Context, r *mcpv1.Request, surface Surface) 
 	}
 	cs.plan = p
 	cs.info.Route = p.route.GetName()
+	if p.route.GetPiiGuardrail() {
+		// The provider sees personal data masked; the caller's message is
+		// left as it was.
+		r = proto.Clone(r).(*mcpv1.Request)
+		pii.MaskMessage(r)
+		cs.info.Request = r
+	}
 	first := p.targets[0]
 	cs.info.Model, cs.info.Provider = first.model.GetName(), first.provider.cfg.GetName()
 	if err := allowed(caller, r.GetModel(), p); err != nil {

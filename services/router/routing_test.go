@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -406,5 +407,47 @@ func TestCircuitBreakerHalfOpen(t *testing.T) {
 		if _, err := generate(t, p.client, ask("guarded", "After.")); err != nil {
 			t.Errorf("Generate after the trial: %v", err)
 		}
+	}
+}
+
+// TestPIIGuardrail: a route with the guardrail on sends personal data to the
+// provider masked, plain and streamed; a route without it sends it as is.
+func TestPIIGuardrail(t *testing.T) {
+	up := startUpstream(t, "openai", routerv1.ProviderKind_PROVIDER_KIND_OPENAI, openaiemu.New())
+	guarded := &routerv1.Route{Name: "guarded", Targets: []*routerv1.Target{{Model: "openai-model"}}, PiiGuardrail: true}
+	open := &routerv1.Route{Name: "open", Targets: []*routerv1.Target{{Model: "openai-model"}}}
+	c := serve(t, newService(t, spec([]*upstream{up}, guarded, open)))
+
+	const email, card = "jane.doe@example.com", "4111 1111 1111 1111"
+	prompt := "Write to " + email + " about card " + card + "."
+	lastBody := func() string {
+		reqs := up.Requests()
+		if len(reqs) == 0 {
+			t.Fatal("the emulator got no request")
+		}
+		return string(reqs[len(reqs)-1].Body)
+	}
+
+	req := ask("guarded", prompt)
+	res := mustGenerate(t, c, req)
+	body := lastBody()
+	if strings.Contains(body, email) || strings.Contains(body, card) || !strings.Contains(body, "[EMAIL]") || !strings.Contains(body, "[CARD]") {
+		t.Errorf("guarded route: upstream got %s, want the email and card masked", body)
+	}
+	if want := "Echo: Write to [EMAIL] about card [CARD]."; answer(res) != want {
+		t.Errorf("guarded answer = %q, want %q", answer(res), want)
+	}
+	if got := req.GetMessages()[0].GetContent()[0].GetText(); got != prompt {
+		t.Errorf("the caller's request was changed to %q", got)
+	}
+
+	stream(t, c, ask("guarded", prompt))
+	if body := lastBody(); strings.Contains(body, email) || strings.Contains(body, card) {
+		t.Errorf("guarded route, streamed: upstream got %s, want it masked", body)
+	}
+
+	mustGenerate(t, c, ask("open", prompt))
+	if body := lastBody(); !strings.Contains(body, email) || !strings.Contains(body, card) {
+		t.Errorf("route without the guardrail: upstream got %s, want the text unchanged", body)
 	}
 }
