@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
@@ -19,6 +20,7 @@ import (
 	auditstore "github.com/manifoldgw/manifold/services/audit/store"
 	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/dial"
+	"github.com/manifoldgw/manifold/services/internal/discovery"
 	"github.com/manifoldgw/manifold/services/internal/server"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/internal/telemetry"
@@ -47,6 +49,26 @@ type deps struct {
 	// stopped are waited for after the server stops (background work that
 	// finishes on ctx's end, such as flushing the call log).
 	stopped []<-chan struct{}
+	// names are the services this process runs.
+	names []string
+	// discovery finds the services of other processes in Consul (split
+	// mode); nil without consul.addr.
+	discovery *discovery.Registry
+}
+
+// target is where this process's clients reach service name: addr when
+// configured, else this process when it runs the service, else the
+// service's healthy instances in Consul when discovery is on, else this
+// process.
+func (d *deps) target(name, addr string) dial.Target {
+	switch {
+	case addr != "":
+		return dial.Remote(addr)
+	case d.discovery != nil && !slices.Contains(d.names, name):
+		return d.discovery.Target(d.ctx, name)
+	default:
+		return d.server.InProcess()
+	}
 }
 
 // module builds one service and mounts it on the server.
@@ -108,10 +130,7 @@ var modules = []module{
 		}
 		// Callers and vault-held provider credentials come from a local
 		// cache fed by the key vault's watch.
-		vaultTarget := d.server.InProcess()
-		if d.cfg.KeyVault.Addr != "" {
-			vaultTarget = dial.Remote(d.cfg.KeyVault.Addr)
-		}
+		vaultTarget := d.target("keyvault", d.cfg.KeyVault.Addr)
 		keyCache := keycache.New(vaultTarget, d.cfg.KeyVault.InternalToken, d.logger.With("service", "router", "component", "keycache"))
 		go keyCache.Run(d.ctx)
 		svc.Use(router.Hooks{Credentials: keyCache})
@@ -120,18 +139,16 @@ var modules = []module{
 		}
 		// Prompts render from a local cache fed by the registry's watch;
 		// published prompts are served at /apis/{slug}.
-		promptCache := promptcache.New(d.server.InProcess(), d.logger.With("service", "router", "component", "promptcache"))
+		promptCache := promptcache.New(d.target("prompts", d.cfg.PromptsAddr), d.logger.With("service", "router", "component", "promptcache"))
 		go promptCache.Run(d.ctx)
 		svc.Use(router.Hooks{Prompts: promptCache})
 		// The call log: batched to the audit service, spooled to disk when
 		// it cannot take it, flushed on shutdown.
-		logCfg, auditTarget := d.cfg.CallLog, d.server.InProcess()
+		logCfg := d.cfg.CallLog
 		if logCfg.SpoolDir == "" {
 			logCfg.SpoolDir = filepath.Join(d.cfg.Storage.DataDir, "calllog-spool")
 		}
-		if logCfg.AuditAddr != "" {
-			auditTarget = dial.Remote(logCfg.AuditAddr)
-		}
+		auditTarget := d.target("audit", logCfg.AuditAddr)
 		// Prometheus metrics are counted from the same records.
 		metrics := telemetry.New()
 		d.server.Handle(telemetry.Path, metrics.Handler())
@@ -191,13 +208,25 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 	if err != nil {
 		return err
 	}
-	d := &deps{ctx: ctx, cfg: cfg, logger: logger, server: srv, db: db}
 	names := cfg.Services.Resolve()
+	d := &deps{ctx: ctx, cfg: cfg, logger: logger, server: srv, db: db, names: names}
+	if cfg.Consul.Addr != "" {
+		if d.discovery, err = discovery.New(cfg.Consul, logger.With("component", "discovery")); err != nil {
+			return err
+		}
+	}
+	// health maps each service run here to the gRPC health name Consul
+	// checks: the Connect service its module registered.
+	health := map[string]string{}
 	for _, name := range names {
 		for _, m := range modules {
 			if m.name == name {
+				before := len(srv.Services())
 				if err := m.init(d); err != nil {
 					return fmt.Errorf("start %s: %w", name, err)
+				}
+				if registered := srv.Services(); len(registered) > before {
+					health[name] = registered[before]
 				}
 			}
 		}
@@ -207,12 +236,49 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 		return fmt.Errorf("listen on addr %s: %w", cfg.Server.Addr, err)
 	}
 	logger.Info("manifold serving", "addr", ln.Addr().String(), "services", names, "storage", string(db.Driver()))
+	var registered []discovery.Registration
+	if d.discovery != nil {
+		host, port, err := cfg.Consul.Advertised(ln.Addr().String())
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		for _, name := range names {
+			reg := discovery.Registration{Name: name, Address: host, Port: port, HealthService: health[name]}
+			if err := d.discovery.Register(ctx, reg); err != nil {
+				ln.Close()
+				deregister(d.discovery, registered, logger)
+				return err
+			}
+			registered = append(registered, reg)
+		}
+	}
 	if ready != nil {
 		ready(ln.Addr())
 	}
 	err = srv.Serve(ctx, ln)
+	// Serve returned after draining in-flight requests; only now does the
+	// instance leave Consul (its health check already fails, so clients
+	// have stopped choosing it).
+	deregister(d.discovery, registered, logger)
 	for _, done := range d.stopped {
 		<-done
 	}
 	return err
+}
+
+// deregister removes this process's services from Consul, bounded in time
+// so that an unreachable agent cannot hold up the exit (the instances then
+// turn critical and Consul removes them after consul.deregister-critical-after).
+func deregister(reg *discovery.Registry, regs []discovery.Registration, logger *slog.Logger) {
+	if len(regs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, r := range regs {
+		if err := reg.Deregister(ctx, r); err != nil {
+			logger.Warn("leaving consul", "error", err)
+		}
+	}
 }

@@ -7,11 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 
 	"github.com/manifoldgw/manifold/services/audit"
 	"github.com/manifoldgw/manifold/services/internal/config"
+	"github.com/manifoldgw/manifold/services/internal/discovery"
 	"github.com/manifoldgw/manifold/services/internal/server"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/keyvault"
@@ -34,6 +36,11 @@ type Config struct {
 	Audit     audit.Config
 	KeyVault  keyvault.Config
 	CallLog   calllog.Config
+	// Consul is split mode's discovery; off when Consul.Addr is empty.
+	Consul discovery.Config
+	// PromptsAddr is the prompt registry's host:port for routers in
+	// another process, when not found through Consul.
+	PromptsAddr string
 }
 
 // DefaultConfig returns the defaults: every service, in one process.
@@ -50,6 +57,7 @@ func DefaultConfig() Config {
 		Audit:     audit.DefaultConfig(),
 		KeyVault:  keyvault.DefaultConfig(),
 		CallLog:   calllog.DefaultConfig(),
+		Consul:    discovery.DefaultConfig(),
 	}
 }
 
@@ -67,6 +75,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.Audit.RegisterFlags(fs)
 	c.KeyVault.RegisterFlags(fs)
 	c.CallLog.RegisterFlags(fs)
+	c.Consul.RegisterFlags(fs)
+	fs.StringVar(&c.PromptsAddr, "prompts.addr", c.PromptsAddr, "host:port of the prompt registry for routers in another process (split mode without Consul); empty: this process or Consul")
 }
 
 // Sections are the structured parts of the configuration file.
@@ -95,6 +105,17 @@ func (c Config) Validate() error {
 		if err := v.Validate(); err != nil {
 			return err
 		}
+	}
+	if err := c.Consul.Validate(); err != nil {
+		return err
+	}
+	if c.PromptsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.PromptsAddr); err != nil || port == "" {
+			return fmt.Errorf("invalid prompts.addr %q: want host:port", c.PromptsAddr)
+		}
+	}
+	if c.Consul.Addr != "" && c.KeyVault.InternalToken == "" {
+		return fmt.Errorf("invalid internal-token: consul.addr is set, so services in other processes need the shared internal-token (MANIFOLD_INTERNAL_TOKEN)")
 	}
 	return nil
 }

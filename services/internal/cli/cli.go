@@ -157,6 +157,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
+	cfg.Consul.Version = buildVersion()
 	logger := newLogger(cfg, env.Stderr)
 	var ready func(a net.Addr)
 	if env.Ready != nil {
@@ -178,10 +179,15 @@ func version(args []string, env Env) error {
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
+	fmt.Fprintf(env.Stdout, "manifold %s\n", buildVersion())
+	return nil
+}
+
+// buildVersion is Version, or the module version when built by go install.
+func buildVersion() string {
 	v := Version
 	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 		v = info.Main.Version
 	}
-	fmt.Fprintf(env.Stdout, "manifold %s\n", v)
-	return nil
+	return v
 }
