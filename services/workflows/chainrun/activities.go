@@ -39,13 +39,24 @@ type ToolResult struct {
 type Activities struct {
 	Router routerv1connect.RouterServiceClient
 	HTTP   *httptool.Caller
+	// OpenKey decrypts a run's sealed virtual key; nil means runs carry no
+	// key.
+	OpenKey func(sealed string) (string, error)
 }
 
 // ModelCall asks the router for one answer, so keys, quotas, prompts and
 // the call log apply. Errors the router classifies as the caller's fault
 // are not retried.
-func (a *Activities) ModelCall(ctx context.Context, req *mcpv1.Request) (*mcpv1.Response, error) {
-	resp, err := a.Router.Generate(ctx, connect.NewRequest(&routerv1.GenerateRequest{Request: req}))
+func (a *Activities) ModelCall(ctx context.Context, req *mcpv1.Request, sealedKey string) (*mcpv1.Response, error) {
+	greq := connect.NewRequest(&routerv1.GenerateRequest{Request: req})
+	if sealedKey != "" && a.OpenKey != nil {
+		key, err := a.OpenKey(sealedKey)
+		if err != nil {
+			return nil, temporal.NewNonRetryableApplicationError("model call: "+err.Error(), "Key", nil)
+		}
+		greq.Header().Set("Authorization", "Bearer "+key)
+	}
+	resp, err := a.Router.Generate(ctx, greq)
 	if err != nil {
 		e := apierror.As(err)
 		switch e.Class {

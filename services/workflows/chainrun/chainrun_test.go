@@ -401,8 +401,8 @@ func TestToolApproval(t *testing.T) {
 	run := start(t, env, &workflowsv1.ChainSpec{
 		Tools: []*workflowsv1.ToolDefinition{weatherTool(srv)},
 		Steps: []*workflowsv1.Step{{Id: "ask", Kind: &workflowsv1.Step_ToolLoop{ToolLoop: &workflowsv1.ToolLoopStep{
-			Call:      &workflowsv1.ModelCallStep{Model: "demo", Input: &workflowsv1.ModelCallStep_Messages{Messages: userMessage("hi")}},
-			Tools:     []string{"weather"}, MaxIterations: 3,
+			Call:  &workflowsv1.ModelCallStep{Model: "demo", Input: &workflowsv1.ModelCallStep_Messages{Messages: userMessage("hi")}},
+			Tools: []string{"weather"}, MaxIterations: 3,
 			Approvals: []*workflowsv1.ToolApproval{{Tool: "weather", Policy: policy(workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_REJECT)}},
 		}}}},
 	}, nil)

@@ -51,6 +51,9 @@ type Input struct {
 	StartedBy      string
 	IdempotencyKey string
 	Metadata       map[string]string
+	// SealedKey is the starter's virtual key, encrypted by the service; the
+	// run's model calls are made (and charged) with it.
+	SealedKey string
 }
 
 // Decision approves or rejects a pending approval.
@@ -60,10 +63,21 @@ type Decision struct {
 	Approve   bool
 	Comment   string
 	Principal string
-	Roles     []string
+	// KeyID is the approver's key id; approvers may name it instead of
+	// the principal.
+	KeyID string
+	Roles []string
 }
 
 const defaultStepTimeout = 10 * time.Minute
+
+// RunTimeout is a run's deadline from its start: the spec's, or 7 days.
+func RunTimeout(spec *workflowsv1.ChainSpec) time.Duration {
+	if d := spec.GetTimeout(); d != nil {
+		return d.AsDuration()
+	}
+	return 7 * 24 * time.Hour
+}
 
 // pending is an approval waiting in the workflow.
 type pending struct {
@@ -109,6 +123,7 @@ func Run(ctx workflow.Context, in Input) (*workflowsv1.Run, error) {
 		Status: workflowsv1.RunStatus_RUN_STATUS_RUNNING, Input: inputStruct, Usage: &mcpv1.Usage{},
 		StartedBy: in.StartedBy, IdempotencyKey: in.IdempotencyKey, Metadata: in.Metadata,
 		CreatedAt: timestamppb.New(workflow.GetInfo(ctx).WorkflowStartTime),
+		Deadline:  timestamppb.New(workflow.GetInfo(ctx).WorkflowStartTime.Add(RunTimeout(r.spec))),
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryRun, func() (*workflowsv1.Run, error) { return r.run, nil }); err != nil {
 		return nil, err
@@ -301,7 +316,7 @@ func (r *runner) callModel(ctx workflow.Context, step *workflowsv1.Step, sr *wor
 		sr.Input = requestValue(req)
 	}
 	var resp mcpv1.Response
-	if err := workflow.ExecuteActivity(actx, ActivityModel, req).Get(ctx, &resp); err != nil {
+	if err := workflow.ExecuteActivity(actx, ActivityModel, req, r.in.SealedKey).Get(ctx, &resp); err != nil {
 		return nil, err
 	}
 	addUsage(sr.Usage, resp.GetUsage())
@@ -574,7 +589,7 @@ func (r *runner) validate(ctx workflow.Context, d Decision) error {
 	if d.Digest != p.approval.GetDigest() {
 		return temporal.NewApplicationError(fmt.Sprintf("digest %s does not match the pending action of step %q", d.Digest, d.StepID), ErrDigestMismatch)
 	}
-	if !allowed(p.approval.GetApprovers(), d.Principal, d.Roles) {
+	if !allowed(p.approval.GetApprovers(), d.Principal, d.Roles) && !allowed(p.approval.GetApprovers(), d.KeyID, nil) {
 		return temporal.NewApplicationError(fmt.Sprintf("%s may not decide step %q", d.Principal, d.StepID), ErrNotApprover)
 	}
 	if !workflow.Now(ctx).Before(p.approval.GetDeadline().AsTime()) {

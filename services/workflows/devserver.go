@@ -1,0 +1,119 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// FindTemporal finds the temporal CLI binary: next to the running
+// executable, in .cache/bin of the working directory or a parent, or on
+// PATH.
+func FindTemporal() (string, error) {
+	var candidates []string
+	if exe, err := os.Executable(); err == nil {
+		candidates = append(candidates, filepath.Join(filepath.Dir(exe), "temporal"))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			candidates = append(candidates, filepath.Join(dir, ".cache", "bin", "temporal"))
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return c, nil
+		}
+	}
+	if p, err := exec.LookPath("temporal"); err == nil {
+		return p, nil
+	}
+	return "", errors.New("the temporal binary was not found next to manifold, in .cache/bin or on PATH: run make tools, or pass --temporal.address")
+}
+
+// DevServer is a Temporal dev server child process.
+type DevServer struct {
+	// Addr is its frontend, host:port.
+	Addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// StartDevServer starts `temporal server start-dev` persisted in dbFile, on
+// free loopback ports, and waits (bounded) until its frontend accepts
+// connections. The server gets SIGTERM when ctx ends.
+func StartDevServer(ctx context.Context, binary, dbFile, namespace string, logger *slog.Logger) (*DevServer, error) {
+	if err := os.MkdirAll(filepath.Dir(dbFile), 0o700); err != nil {
+		return nil, fmt.Errorf("temporal dev server: %w", err)
+	}
+	var ports [3]int
+	for i := range ports {
+		p, err := freePort()
+		if err != nil {
+			return nil, fmt.Errorf("temporal dev server: %w", err)
+		}
+		ports[i] = p
+	}
+	args := []string{"server", "start-dev", "--headless", "--ip", "127.0.0.1",
+		"--port", strconv.Itoa(ports[0]), "--http-port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
+		"--db-filename", dbFile, "--namespace", namespace, "--log-level", "error"}
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	// Its own process group, so a terminal's Ctrl-C reaches manifold only,
+	// which then stops the server in order.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start temporal dev server: %w", err)
+	}
+	s := &DevServer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])), cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+		case <-s.done:
+		}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+		if err == nil {
+			_ = c.Close()
+			break
+		}
+		select {
+		case <-s.done:
+			return nil, fmt.Errorf("temporal dev server exited while starting: %v", cmd.ProcessState)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			return nil, errors.New("temporal dev server did not listen within 60s")
+		}
+	}
+	logger.Info("temporal dev server started", "addr", s.Addr, "db", dbFile)
+	return s, nil
+}
+
+// Done is closed when the server process has exited.
+func (s *DevServer) Done() <-chan struct{} { return s.done }

@@ -1,0 +1,393 @@
+package workflows
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
+	"github.com/manifoldgw/manifold/services/internal/apierror"
+	"github.com/manifoldgw/manifold/services/workflows/chainrun"
+)
+
+// Memo keys set on every run's workflow, read by ListRuns.
+const (
+	memoChain     = "chain"
+	memoStartedBy = "started_by"
+)
+
+func newRunID() string { return "run_" + strings.ToLower(rand.Text()) }
+
+// runID derives a run id from an idempotency key, so that a repeated
+// StartRun finds the run it started.
+func runID(startedBy, chain, key string) string {
+	sum := sha256.Sum256([]byte(startedBy + "\x00" + chain + "\x00" + key))
+	return "run_" + hex.EncodeToString(sum[:16])
+}
+
+// StartRun starts a run of a chain version.
+func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1.StartRunRequest]) (*connect.Response[workflowsv1.StartRunResponse], error) {
+	if err := s.runs(ctx); err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	who, err := s.principal(ctx, req.Header(), false)
+	if err != nil {
+		return nil, err
+	}
+	_, cv, err := s.resolve(ctx, m.GetChainName(), m.GetLabel(), m.GetVersion())
+	if err != nil {
+		return nil, err
+	}
+	input := map[string]any{}
+	if m.GetInput() != nil {
+		input = m.GetInput().AsMap()
+	}
+	inputJSON, err := json.Marshal(input)
+	if err != nil {
+		return nil, apierror.Invalid("input", "input: %v", err)
+	}
+	specBytes, err := proto.Marshal(cv.GetSpec())
+	if err != nil {
+		return nil, apierror.Internal(err)
+	}
+	id := newRunID()
+	if k := m.GetIdempotencyKey(); k != "" {
+		id = runID(who.name, m.GetChainName(), k)
+		if run, err := s.getRun(ctx, id); err == nil {
+			return connect.NewResponse(&workflowsv1.StartRunResponse{Run: run, Existing: true}), nil
+		}
+	}
+	in := chainrun.Input{
+		RunID: id, ChainName: cv.GetChainName(), ChainVersion: cv.GetVersion(), ChainLabel: m.GetLabel(),
+		Spec: specBytes, Input: inputJSON, StartedBy: who.name, IdempotencyKey: m.GetIdempotencyKey(), Metadata: m.GetMetadata(),
+	}
+	if !who.admin {
+		in.SealedKey = s.seal.seal(who.key)
+	}
+	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: s.cfg.TaskQueue,
+		WorkflowExecutionTimeout: chainrun.RunTimeout(cv.GetSpec()),
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		Memo:                     map[string]any{memoChain: cv.GetChainName(), memoStartedBy: who.name},
+	}, chainrun.WorkflowName, in)
+	if err != nil {
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			run, err := s.getRun(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return connect.NewResponse(&workflowsv1.StartRunResponse{Run: run, Existing: true}), nil
+		}
+		return nil, temporalError(err)
+	}
+	now := time.Now()
+	run := &workflowsv1.Run{
+		Id: id, ChainName: cv.GetChainName(), ChainVersion: cv.GetVersion(), ChainLabel: m.GetLabel(),
+		Status: workflowsv1.RunStatus_RUN_STATUS_PENDING, Input: m.GetInput(), StartedBy: who.name,
+		IdempotencyKey: m.GetIdempotencyKey(), Metadata: m.GetMetadata(), CreatedAt: timestamppb.New(now),
+		Deadline: timestamppb.New(now.Add(chainrun.RunTimeout(cv.GetSpec()))),
+	}
+	return connect.NewResponse(&workflowsv1.StartRunResponse{Run: run}), nil
+}
+
+// getRun reads a run: its workflow's result once it completed, else the
+// run query (which Temporal answers from the history, replaying it on a
+// worker if needed).
+func (s *Service) getRun(ctx context.Context, id string) (*workflowsv1.Run, error) {
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND, "run %q not found", id)
+		}
+		return nil, temporalError(err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	run := &workflowsv1.Run{}
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		if err := s.temporal.GetWorkflow(ctx, id, "").Get(ctx, run); err != nil {
+			return nil, temporalError(err)
+		}
+		return run, nil
+	}
+	v, err := s.temporal.QueryWorkflow(ctx, id, "", chainrun.QueryRun)
+	if err == nil {
+		err = v.Get(run)
+	}
+	if err != nil {
+		// A run whose first workflow task has not run yet has no state.
+		run = &workflowsv1.Run{Id: id, Status: workflowsv1.RunStatus_RUN_STATUS_PENDING, CreatedAt: timestamppb.New(info.GetStartTime().AsTime())}
+	}
+	end := timestamppb.New(info.GetCloseTime().AsTime())
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+		run.Status, run.EndedAt = workflowsv1.RunStatus_RUN_STATUS_TIMED_OUT, end
+		run.Error = &mcpv1.ErrorDetail{ErrorClass: mcpv1.ErrorClass_ERROR_CLASS_TIMEOUT, Message: "the run passed its deadline"}
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		run.Status, run.EndedAt = workflowsv1.RunStatus_RUN_STATUS_CANCELLED, end
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		run.Status, run.EndedAt = workflowsv1.RunStatus_RUN_STATUS_FAILED, end
+		if run.Error == nil {
+			run.Error = &mcpv1.ErrorDetail{ErrorClass: mcpv1.ErrorClass_ERROR_CLASS_INTERNAL, Message: "the run's workflow " + strings.ToLower(info.GetStatus().String())}
+		}
+	}
+	return run, nil
+}
+
+// GetRun returns a run with every step.
+func (s *Service) GetRun(ctx context.Context, req *connect.Request[workflowsv1.GetRunRequest]) (*connect.Response[workflowsv1.GetRunResponse], error) {
+	if err := s.runs(ctx); err != nil {
+		return nil, err
+	}
+	run, err := s.getRun(ctx, req.Msg.GetRunId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&workflowsv1.GetRunResponse{Run: run}), nil
+}
+
+// ListRuns lists runs newest first, from Temporal's visibility store.
+func (s *Service) ListRuns(ctx context.Context, req *connect.Request[workflowsv1.ListRunsRequest]) (*connect.Response[workflowsv1.ListRunsResponse], error) {
+	if err := s.runs(ctx); err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	q := fmt.Sprintf("WorkflowType = '%s'", chainrun.WorkflowName)
+	if r := m.GetCreated(); r != nil {
+		q += fmt.Sprintf(" AND StartTime >= '%s' AND StartTime < '%s'", r.GetStart().AsTime().Format(time.RFC3339Nano), r.GetEnd().AsTime().Format(time.RFC3339Nano))
+	}
+	n := pageSize(m.GetPageSize())
+	resp := &workflowsv1.ListRunsResponse{}
+	token := []byte(nil)
+	if m.GetPageToken() != "" {
+		t, err := hex.DecodeString(m.GetPageToken())
+		if err != nil {
+			return nil, apierror.Invalid("page_token", "invalid page token")
+		}
+		token = t
+	}
+	for len(resp.Runs) < n {
+		page, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: s.cfg.Namespace, Query: q, PageSize: int32(n), NextPageToken: token})
+		if err != nil {
+			return nil, temporalError(err)
+		}
+		for _, e := range page.GetExecutions() {
+			var chain, by string
+			if f := e.GetMemo().GetFields()[memoChain]; f != nil {
+				_ = json.Unmarshal(f.GetData(), &chain)
+			}
+			if f := e.GetMemo().GetFields()[memoStartedBy]; f != nil {
+				_ = json.Unmarshal(f.GetData(), &by)
+			}
+			if (m.GetChainName() != "" && chain != m.GetChainName()) || (m.GetStartedBy() != "" && by != m.GetStartedBy()) {
+				continue
+			}
+			run, err := s.getRun(ctx, e.GetExecution().GetWorkflowId())
+			if err != nil {
+				return nil, err
+			}
+			if len(m.GetStatuses()) > 0 && !slices.Contains(m.GetStatuses(), run.GetStatus()) {
+				continue
+			}
+			run.Steps, run.PendingApprovals = nil, nil
+			resp.Runs = append(resp.Runs, run)
+		}
+		token = page.GetNextPageToken()
+		if len(token) == 0 {
+			break
+		}
+	}
+	if len(token) > 0 {
+		resp.NextPageToken = hex.EncodeToString(token)
+	}
+	return connect.NewResponse(resp), nil
+}
+
+// decide sends an approval decision through the workflow's update, whose
+// validator refuses a wrong digest, an approver without the role or
+// principal, and an expired approval.
+func (s *Service) decide(ctx context.Context, h http.Header, runID, stepID, digest, comment string, approve bool) (*workflowsv1.ApprovalRecord, error) {
+	who, err := s.principal(ctx, h, true)
+	if err != nil {
+		return nil, err
+	}
+	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: runID, UpdateName: chainrun.UpdateDecide, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{chainrun.Decision{StepID: stepID, Digest: digest, Approve: approve, Comment: comment, Principal: who.name, KeyID: who.keyID, Roles: who.roles}},
+	})
+	var rec workflowsv1.ApprovalRecord
+	if err == nil {
+		err = handle.Get(ctx, &rec)
+	}
+	action := "ApproveStep"
+	if !approve {
+		action = "RejectStep"
+	}
+	s.logger.Info("approval decision", "action", action, "run_id", runID, "step_id", stepID, "approver", who.name, "roles", who.roles, "refused", err != nil)
+	if err != nil {
+		var app *temporal.ApplicationError
+		if errors.As(err, &app) {
+			class := mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST
+			switch app.Type() {
+			case chainrun.ErrNotApprover:
+				class = mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED
+			case chainrun.ErrNotPending:
+				class = mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND
+			}
+			return nil, apierror.New(class, "%s", app.Message())
+		}
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND, "run %q is not running", runID)
+		}
+		return nil, temporalError(err)
+	}
+	return &rec, nil
+}
+
+// ApproveStep approves a pending action.
+func (s *Service) ApproveStep(ctx context.Context, req *connect.Request[workflowsv1.ApproveStepRequest]) (*connect.Response[workflowsv1.ApproveStepResponse], error) {
+	if err := s.runs(ctx); err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	rec, err := s.decide(ctx, req.Header(), m.GetRunId(), m.GetStepId(), m.GetDigest(), m.GetComment(), true)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&workflowsv1.ApproveStepResponse{Approval: rec}), nil
+}
+
+// RejectStep rejects a pending action.
+func (s *Service) RejectStep(ctx context.Context, req *connect.Request[workflowsv1.RejectStepRequest]) (*connect.Response[workflowsv1.RejectStepResponse], error) {
+	if err := s.runs(ctx); err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	rec, err := s.decide(ctx, req.Header(), m.GetRunId(), m.GetStepId(), m.GetDigest(), m.GetComment(), false)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&workflowsv1.RejectStepResponse{Approval: rec}), nil
+}
+
+// CancelRun asks the run's workflow to stop; the current step ends
+// CANCELLED.
+func (s *Service) CancelRun(ctx context.Context, req *connect.Request[workflowsv1.CancelRunRequest]) (*connect.Response[workflowsv1.CancelRunResponse], error) {
+	if err := s.runs(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := s.principal(ctx, req.Header(), false); err != nil {
+		return nil, err
+	}
+	id := req.Msg.GetRunId()
+	if _, err := s.getRun(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := s.temporal.CancelWorkflow(ctx, id, ""); err != nil {
+		var nf *serviceerror.NotFound
+		if !errors.As(err, &nf) {
+			return nil, temporalError(err)
+		}
+	}
+	// Wait, bounded, for the workflow to record the cancellation.
+	var run *workflowsv1.Run
+	for i := 0; i < 50; i++ {
+		r, err := s.getRun(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		run = r
+		if terminal(run.GetStatus()) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return connect.NewResponse(&workflowsv1.CancelRunResponse{Run: run}), nil
+}
+
+func terminal(st workflowsv1.RunStatus) bool {
+	switch st {
+	case workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED, workflowsv1.RunStatus_RUN_STATUS_FAILED, workflowsv1.RunStatus_RUN_STATUS_CANCELLED,
+		workflowsv1.RunStatus_RUN_STATUS_REJECTED, workflowsv1.RunStatus_RUN_STATUS_TIMED_OUT:
+		return true
+	}
+	return false
+}
+
+// WatchRun streams a run's changes: a snapshot first, then a status change
+// and a fresh snapshot each time the run changes, ending after a terminal
+// status. It reads the run every 250ms.
+func (s *Service) WatchRun(ctx context.Context, req *connect.Request[workflowsv1.WatchRunRequest], stream *connect.ServerStream[workflowsv1.WatchRunResponse]) error {
+	if err := s.runs(ctx); err != nil {
+		return err
+	}
+	id := req.Msg.GetRunId()
+	seq := req.Msg.GetAfterSequence()
+	var last *workflowsv1.Run
+	for {
+		run, err := s.getRun(ctx, id)
+		if err != nil {
+			return err
+		}
+		if last == nil || !proto.Equal(last, run) {
+			seq++
+			now := timestamppb.Now()
+			if last != nil && last.GetStatus() != run.GetStatus() {
+				if err := stream.Send(&workflowsv1.WatchRunResponse{Sequence: seq, Time: now, Event: &workflowsv1.WatchRunResponse_StatusChanged{
+					StatusChanged: &workflowsv1.RunStatusChange{Status: run.GetStatus(), Output: run.GetOutput(), Error: run.GetError(), Usage: run.GetUsage()},
+				}}); err != nil {
+					return err
+				}
+				seq++
+			}
+			if err := stream.Send(&workflowsv1.WatchRunResponse{Sequence: seq, Time: now, Event: &workflowsv1.WatchRunResponse_Snapshot{Snapshot: run}}); err != nil {
+				return err
+			}
+			last = run
+		}
+		if terminal(run.GetStatus()) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// temporalError hides Temporal's internals behind an UNAVAILABLE or
+// INTERNAL error.
+func temporalError(err error) error {
+	var unavailable *serviceerror.Unavailable
+	if errors.As(err, &unavailable) || errors.Is(err, context.DeadlineExceeded) {
+		return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_UNAVAILABLE, "temporal is unavailable")
+	}
+	return apierror.Internal(err)
+}
