@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type Config struct {
 	WatchPoll time.Duration
 	// WatchHeartbeat is how often an idle price watch sends a heartbeat.
 	WatchHeartbeat time.Duration
+	// Addr is the quota service's address (host:port) for routers running
+	// in another process; empty: this process (or Consul in split mode).
+	Addr string
 }
 
 // DefaultConfig returns the defaults.
@@ -46,6 +50,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.LeaseTTL, "quota.lease-ttl", c.LeaseTTL, "how long a router's budget lease lives without renewal")
 	fs.DurationVar(&c.WatchPoll, "quota.watch-poll", c.WatchPoll, "how often price watches check for changes")
 	fs.DurationVar(&c.WatchHeartbeat, "quota.watch-heartbeat", c.WatchHeartbeat, "how often an idle price watch sends a heartbeat")
+	fs.StringVar(&c.Addr, "quota.addr", c.Addr, "host:port of the quota service for routers in another process (split mode; needs internal-token); empty: this process or Consul")
 }
 
 // Validate names the first bad setting.
@@ -58,6 +63,11 @@ func (c Config) Validate() error {
 	}
 	if c.WatchHeartbeat < 100*time.Millisecond || c.WatchHeartbeat > time.Minute {
 		return fmt.Errorf("invalid quota.watch-heartbeat %s: want 100ms to 1m", c.WatchHeartbeat)
+	}
+	if c.Addr != "" {
+		if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+			return fmt.Errorf("invalid quota.addr %q: want host:port", c.Addr)
+		}
 	}
 	return nil
 }

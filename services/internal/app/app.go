@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
@@ -35,6 +37,7 @@ import (
 	"github.com/manifoldgw/manifold/services/router/openaiapi"
 	"github.com/manifoldgw/manifold/services/router/promptapi"
 	"github.com/manifoldgw/manifold/services/router/promptcache"
+	"github.com/manifoldgw/manifold/services/router/quotalease"
 	"github.com/manifoldgw/manifold/services/workflows"
 )
 
@@ -142,6 +145,14 @@ var modules = []module{
 		promptCache := promptcache.New(d.target("prompts", d.cfg.PromptsAddr), d.logger.With("service", "router", "component", "promptcache"))
 		go promptCache.Run(d.ctx)
 		svc.Use(router.Hooks{Prompts: promptCache})
+		// Budgets and rate limits admit calls from leases of the quota
+		// service, settled in batches; leases are returned on shutdown.
+		leases := quotalease.New(d.target("quota", d.cfg.Quota.Addr), quotalease.DefaultConfig("router-"+strings.ToLower(rand.Text())[:12]),
+			d.logger.With("service", "router", "component", "quotalease"))
+		leasesDone := make(chan struct{})
+		go func() { defer close(leasesDone); leases.Run(d.ctx) }()
+		d.stopped = append(d.stopped, leasesDone)
+		svc.Use(router.Hooks{Quota: leases})
 		// The call log: batched to the audit service, spooled to disk when
 		// it cannot take it, flushed on shutdown.
 		logCfg := d.cfg.CallLog
@@ -164,21 +175,7 @@ var modules = []module{
 		return routerv1connect.NewRouterServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 	{name: "workflows", init: mount(workflowsv1connect.WorkflowServiceName, func(d *deps) (string, http.Handler) {
-		// Runs execute on a Temporal worker in this process; their model
-		// calls go through the router in-process, so keys, quotas, prompts
-		// and the call log apply.
-		cfg := d.cfg.Workflows
-		cfg.DataDir = d.cfg.Storage.DataDir
-		svc, done, err := workflows.Start(d.ctx, cfg, workflows.Deps{
-			DB: d.db, Router: d.target("router", ""), KeyVault: d.target("keyvault", d.cfg.KeyVault.Addr),
-			InternalToken: d.cfg.KeyVault.InternalToken, Logger: d.logger.With("service", "workflows"),
-		})
-		if err != nil {
-			d.err = fmt.Errorf("workflows: %w", err)
-			return "", nil
-		}
-		d.stopped = append(d.stopped, done)
-		return workflowsv1connect.NewWorkflowServiceHandler(svc, d.server.HandlerOptions()...)
+		return workflowsv1connect.NewWorkflowServiceHandler(workflows.New(), d.server.HandlerOptions()...)
 	})},
 }
 

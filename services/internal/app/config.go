@@ -21,7 +21,6 @@ import (
 	"github.com/manifoldgw/manifold/services/quota"
 	"github.com/manifoldgw/manifold/services/router"
 	"github.com/manifoldgw/manifold/services/router/calllog"
-	"github.com/manifoldgw/manifold/services/workflows"
 )
 
 // Config is the whole process configuration, one struct per component.
@@ -42,7 +41,6 @@ type Config struct {
 	// PromptsAddr is the prompt registry's host:port for routers in
 	// another process, when not found through Consul.
 	PromptsAddr string
-	Workflows   workflows.Config
 }
 
 // DefaultConfig returns the defaults: every service, in one process.
@@ -60,7 +58,6 @@ func DefaultConfig() Config {
 		KeyVault:  keyvault.DefaultConfig(),
 		CallLog:   calllog.DefaultConfig(),
 		Consul:    discovery.DefaultConfig(),
-		Workflows: workflows.DefaultConfig(),
 	}
 }
 
@@ -80,7 +77,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.CallLog.RegisterFlags(fs)
 	c.Consul.RegisterFlags(fs)
 	fs.StringVar(&c.PromptsAddr, "prompts.addr", c.PromptsAddr, "host:port of the prompt registry for routers in another process (split mode without Consul); empty: this process or Consul")
-	c.Workflows.RegisterFlags(fs)
 }
 
 // Sections are the structured parts of the configuration file.
@@ -105,7 +101,7 @@ func (c Config) Validate() error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("invalid log.format %q: want json or text", c.LogFormat)
 	}
-	for _, v := range []interface{ Validate() error }{c.Server, c.Storage, c.Router, c.Prompts, c.Quota, c.Audit, c.CallLog, c.KeyVault, c.Workflows} {
+	for _, v := range []interface{ Validate() error }{c.Server, c.Storage, c.Router, c.Prompts, c.Quota, c.Audit, c.CallLog, c.KeyVault} {
 		if err := v.Validate(); err != nil {
 			return err
 		}
@@ -117,6 +113,9 @@ func (c Config) Validate() error {
 		if _, port, err := net.SplitHostPort(c.PromptsAddr); err != nil || port == "" {
 			return fmt.Errorf("invalid prompts.addr %q: want host:port", c.PromptsAddr)
 		}
+	}
+	if c.Quota.Addr != "" && c.KeyVault.InternalToken == "" {
+		return fmt.Errorf("invalid internal-token: quota.addr is set, so services in other processes need the shared internal-token (MANIFOLD_INTERNAL_TOKEN)")
 	}
 	if c.Consul.Addr != "" && c.KeyVault.InternalToken == "" {
 		return fmt.Errorf("invalid internal-token: consul.addr is set, so services in other processes need the shared internal-token (MANIFOLD_INTERNAL_TOKEN)")

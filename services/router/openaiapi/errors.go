@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
@@ -107,7 +108,31 @@ func (h *Handler) writeError(w http.ResponseWriter, err error) {
 		h.logger.Error("openai surface: internal error", "err", err)
 	}
 	jsonhttp.SetRetryAfter(w.Header(), e.RetryAfter)
+	setRateLimitHeaders(w.Header(), e)
 	h.writeErrorStatus(w, apierror.HTTPStatus(e.Class), body(e))
+}
+
+// setRateLimitHeaders describes the Manifold rate limit that refused a
+// call as OpenAI does its own: x-ratelimit-{limit,remaining,reset} for
+// requests ("rpm:<id>") or tokens ("tpm:<id>").
+func setRateLimitHeaders(h http.Header, e *apierror.Error) {
+	if e.Class != mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED {
+		return
+	}
+	var kind string
+	switch {
+	case strings.HasPrefix(e.LimitName, "rpm:"):
+		kind = "requests"
+	case strings.HasPrefix(e.LimitName, "tpm:"):
+		kind = "tokens"
+	default:
+		return
+	}
+	h.Set("X-Ratelimit-Limit-"+kind, strconv.FormatInt(e.LimitValue, 10))
+	h.Set("X-Ratelimit-Remaining-"+kind, strconv.FormatInt(max(e.LimitRemaining, 0), 10))
+	if e.RetryAfter > 0 {
+		h.Set("X-Ratelimit-Reset-"+kind, e.RetryAfter.Round(time.Millisecond).String())
+	}
 }
 
 func (h *Handler) writeErrorStatus(w http.ResponseWriter, status int, b errorBody) {
