@@ -175,7 +175,21 @@ var modules = []module{
 		return routerv1connect.NewRouterServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 	{name: "workflows", init: mount(workflowsv1connect.WorkflowServiceName, func(d *deps) (string, http.Handler) {
-		return workflowsv1connect.NewWorkflowServiceHandler(workflows.New(), d.server.HandlerOptions()...)
+		// Runs execute on a Temporal worker in this process; their model
+		// calls go through the router in-process, so keys, quotas, prompts
+		// and the call log apply.
+		cfg := d.cfg.Workflows
+		cfg.DataDir = d.cfg.Storage.DataDir
+		svc, done, err := workflows.Start(d.ctx, cfg, workflows.Deps{
+			DB: d.db, Router: d.target("router", ""), KeyVault: d.target("keyvault", d.cfg.KeyVault.Addr),
+			InternalToken: d.cfg.KeyVault.InternalToken, Logger: d.logger.With("service", "workflows"),
+		})
+		if err != nil {
+			d.err = fmt.Errorf("workflows: %w", err)
+			return "", nil
+		}
+		d.stopped = append(d.stopped, done)
+		return workflowsv1connect.NewWorkflowServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/manifoldgw/manifold/services/quota"
 	"github.com/manifoldgw/manifold/services/router"
 	"github.com/manifoldgw/manifold/services/router/calllog"
+	"github.com/manifoldgw/manifold/services/workflows"
 )
 
 // Config is the whole process configuration, one struct per component.
@@ -41,6 +42,7 @@ type Config struct {
 	// PromptsAddr is the prompt registry's host:port for routers in
 	// another process, when not found through Consul.
 	PromptsAddr string
+	Workflows   workflows.Config
 }
 
 // DefaultConfig returns the defaults: every service, in one process.
@@ -58,6 +60,7 @@ func DefaultConfig() Config {
 		KeyVault:  keyvault.DefaultConfig(),
 		CallLog:   calllog.DefaultConfig(),
 		Consul:    discovery.DefaultConfig(),
+		Workflows: workflows.DefaultConfig(),
 	}
 }
 
@@ -77,6 +80,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.CallLog.RegisterFlags(fs)
 	c.Consul.RegisterFlags(fs)
 	fs.StringVar(&c.PromptsAddr, "prompts.addr", c.PromptsAddr, "host:port of the prompt registry for routers in another process (split mode without Consul); empty: this process or Consul")
+	c.Workflows.RegisterFlags(fs)
 }
 
 // Sections are the structured parts of the configuration file.
@@ -101,7 +105,7 @@ func (c Config) Validate() error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("invalid log.format %q: want json or text", c.LogFormat)
 	}
-	for _, v := range []interface{ Validate() error }{c.Server, c.Storage, c.Router, c.Prompts, c.Quota, c.Audit, c.CallLog, c.KeyVault} {
+	for _, v := range []interface{ Validate() error }{c.Server, c.Storage, c.Router, c.Prompts, c.Quota, c.Audit, c.CallLog, c.KeyVault, c.Workflows} {
 		if err := v.Validate(); err != nil {
 			return err
 		}
