@@ -1,0 +1,535 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
+	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1/workflowsv1connect"
+	"github.com/manifoldgw/manifold/services/workflows"
+)
+
+const adminToken = "workflows-test-bootstrap-admin-token"
+
+// temporalBinary is the temporal CLI from .cache/bin (or PATH).
+func temporalBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := workflows.FindTemporal()
+	if err != nil {
+		t.Fatalf("%v (run make tools)", err)
+	}
+	return bin
+}
+
+// startTemporal runs a Temporal dev server for the test.
+func startTemporal(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	dev, err := workflows.StartDevServer(ctx, temporalBinary(t), filepath.Join(t.TempDir(), "temporal.db"), "default", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); <-dev.Done() })
+	return dev.Addr
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// manifoldBinary builds cmd/manifold once per test binary.
+func manifoldBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "manifold-workflows-test")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "manifold")
+		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/manifold").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// gateway is a `manifold serve` process.
+type gateway struct {
+	url    string
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	done   chan struct{}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().String()
+}
+
+// startGateway runs manifold serve on dataDir against the Temporal server
+// and waits, bounded, until the workflow service answers.
+func startGateway(t *testing.T, dataDir, configFile, temporalAddr string) *gateway {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(manifoldBinary(t), "serve", "--addr", addr, "--data-dir", dataDir, "--config", configFile,
+		"--temporal.address", temporalAddr, "--auth.required=false", "--admin-token", adminToken,
+		"--router.demo-token-delay", "0", "--log.level", "warn")
+	cmd.Env = append(os.Environ(), "WORKFLOWS_TEST_OPENAI_KEY=sk-workflows-test")
+	g := &gateway{url: "http://" + addr, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = g.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); close(g.done) }()
+	t.Cleanup(func() { g.kill() })
+	client := workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, g.url)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := client.ListRuns(t.Context(), connect.NewRequest(&workflowsv1.ListRunsRequest{PageSize: 1}))
+		if err == nil {
+			return g
+		}
+		select {
+		case <-g.done:
+			t.Fatalf("manifold serve exited: %s", g.stderr)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("manifold serve did not answer within 60s: %v\n%s", err, g.stderr)
+		}
+	}
+}
+
+// kill ends the process at once (SIGKILL), as a crash would.
+func (g *gateway) kill() {
+	if g.cmd.Process != nil {
+		_ = g.cmd.Process.Kill()
+	}
+	<-g.done
+}
+
+// fakeModel is an OpenAI-compatible upstream scripted to call the weather
+// tool for each city it has no result for yet, then answer with the
+// results. It decides from the request alone, so a retried call gets the
+// same answer. pauseAfter, when set, holds the first request that carries
+// that many tool results until the client goes away, and reports it.
+type fakeModel struct {
+	cities     []string
+	mu         sync.Mutex
+	pauseAfter int
+	paused     chan struct{}
+}
+
+func (f *fakeModel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Messages []struct {
+			Role    string `json:"role"`
+			Content any    `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var results []string
+	for _, m := range req.Messages {
+		if m.Role == "tool" {
+			if s, ok := m.Content.(string); ok {
+				results = append(results, s)
+			} else {
+				b, _ := json.Marshal(m.Content)
+				results = append(results, string(b))
+			}
+		}
+	}
+	f.mu.Lock()
+	pause := f.paused != nil && f.pauseAfter == len(results)
+	if pause {
+		close(f.paused)
+		f.paused = nil
+	}
+	f.mu.Unlock()
+	if pause {
+		<-r.Context().Done()
+		return
+	}
+	msg := map[string]any{"role": "assistant"}
+	finish := "stop"
+	if n := len(results); n < len(f.cities) {
+		args, _ := json.Marshal(map[string]string{"city": f.cities[n]})
+		msg["content"] = nil
+		msg["tool_calls"] = []map[string]any{{"id": fmt.Sprintf("call_%d", n+1), "type": "function", "function": map[string]any{"name": "weather", "arguments": string(args)}}}
+		finish = "tool_calls"
+	} else {
+		msg["content"] = strings.Join(results, " | ")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": "fake",
+		"choices": []map[string]any{{"index": 0, "message": msg, "finish_reason": finish}},
+		"usage":   map[string]any{"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+	})
+}
+
+// toolServer is the weather tool: it counts calls per idempotency key.
+type toolServer struct {
+	mu   sync.Mutex
+	seen map[string]int
+	all  int
+}
+
+func (s *toolServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var args map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&args)
+	s.mu.Lock()
+	s.seen[r.Header.Get("Idempotency-Key")]++
+	s.all++
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = fmt.Fprintf(w, `{"city":%q,"celsius":%d}`, args["city"], 10+len(fmt.Sprint(args["city"])))
+}
+
+func (s *toolServer) counts() (int, map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range s.seen {
+		out[k] = v
+	}
+	return s.all, out
+}
+
+// writeConfig writes a catalog with the fake upstream as model "fake".
+func writeConfig(t *testing.T, upstream string) string {
+	t.Helper()
+	cfg := map[string]any{"catalog": map[string]any{
+		"credentials": []map[string]any{{"name": "fake-key", "api_key_env": "WORKFLOWS_TEST_OPENAI_KEY"}},
+		"providers":   []map[string]any{{"name": "fake", "kind": "openai", "base_url": upstream + "/v1", "credentials": []map[string]any{{"name": "fake-key"}}}},
+		"models": []map[string]any{{
+			"name": "fake", "provider": "fake", "upstream_model": "fake", "capabilities": []string{"tools"},
+			"context_window": 100000, "max_output_tokens": 1000,
+			"prices": map[string]any{"input_per_mtok_micros": 1000000, "output_per_mtok_micros": 2000000},
+		}},
+	}}
+	b, _ := json.Marshal(cfg)
+	path := filepath.Join(t.TempDir(), "manifold.yaml")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func text(s string) *mcpv1.ContentPart {
+	return &mcpv1.ContentPart{Part: &mcpv1.ContentPart_Text{Text: s}}
+}
+
+func weatherChain(toolURL string) *workflowsv1.ChainSpec {
+	u, _ := url.Parse(toolURL)
+	params, _ := structpb.NewStruct(map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}})
+	return &workflowsv1.ChainSpec{
+		Tools: []*workflowsv1.ToolDefinition{{
+			Tool:   &mcpv1.Tool{Name: "weather", Description: "current weather of a city", Parameters: params},
+			Target: &workflowsv1.ToolDefinition_Http{Http: &workflowsv1.HttpTool{Url: toolURL + "/weather", Method: workflowsv1.HttpMethod_HTTP_METHOD_POST, AllowedHosts: []string{u.Host}}},
+		}},
+		Steps: []*workflowsv1.Step{{
+			Id: "ask", Timeout: durationpb.New(5 * time.Second),
+			Kind: &workflowsv1.Step_ToolLoop{ToolLoop: &workflowsv1.ToolLoopStep{
+				Call: &workflowsv1.ModelCallStep{Model: "fake", Input: &workflowsv1.ModelCallStep_Messages{Messages: &workflowsv1.InlineMessages{Messages: []*mcpv1.Message{
+					{Role: mcpv1.Role_ROLE_USER, Content: []*mcpv1.ContentPart{text("Weather in {{cities}}?")}},
+				}}}},
+				Tools: []string{"weather"}, MaxIterations: 5,
+			}},
+		}},
+	}
+}
+
+func approvalChain() *workflowsv1.ChainSpec {
+	return &workflowsv1.ChainSpec{Steps: []*workflowsv1.Step{
+		{Id: "draft", Kind: &workflowsv1.Step_ModelCall{ModelCall: &workflowsv1.ModelCallStep{Model: "fake", Input: &workflowsv1.ModelCallStep_Messages{Messages: &workflowsv1.InlineMessages{Messages: []*mcpv1.Message{
+			{Role: mcpv1.Role_ROLE_USER, Content: []*mcpv1.ContentPart{text("Draft a reply about {{topic}}")}},
+		}}}}}},
+		{Id: "review", Kind: &workflowsv1.Step_Approval{Approval: &workflowsv1.ApprovalStep{
+			Subject: &workflowsv1.ValueRef{Step: "draft", Pointer: "/text"}, Instructions: "Check the reply about {{topic}}",
+			Policy: &workflowsv1.ApprovalPolicy{
+				Approvers: &workflowsv1.Approvers{Roles: []string{"developer"}},
+				Timeout:   durationpb.New(time.Hour), OnTimeout: workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_REJECT,
+			},
+		}}},
+	}, Output: &workflowsv1.ValueRef{Step: "draft", Pointer: "/text"}}
+}
+
+type env struct {
+	t        *testing.T
+	temporal string
+	dataDir  string
+	config   string
+	gw       *gateway
+	model    *fakeModel
+	tool     *toolServer
+	toolURL  string
+}
+
+func newEnv(t *testing.T) *env {
+	e := &env{t: t, temporal: startTemporal(t), dataDir: t.TempDir(), model: &fakeModel{cities: []string{"Paris", "Rome"}}, tool: &toolServer{seen: map[string]int{}}}
+	model := httptest.NewServer(e.model)
+	t.Cleanup(model.Close)
+	tool := httptest.NewServer(e.tool)
+	t.Cleanup(tool.Close)
+	e.toolURL = tool.URL
+	e.config = writeConfig(t, model.URL)
+	e.gw = startGateway(t, e.dataDir, e.config, e.temporal)
+	return e
+}
+
+func (e *env) restart() {
+	e.gw.kill()
+	e.gw = startGateway(e.t, e.dataDir, e.config, e.temporal)
+}
+
+func (e *env) client() workflowsv1connect.WorkflowServiceClient {
+	return workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, e.gw.url)
+}
+
+// adminKey creates an admin key for user with role and returns its secret.
+func (e *env) adminKey(user string, role keyvaultv1.AdminRole) string {
+	kv := keyvaultv1connect.NewKeyVaultServiceClient(http.DefaultClient, e.gw.url)
+	req := connect.NewRequest(&keyvaultv1.CreateAdminKeyRequest{Name: user, Role: role, User: user})
+	req.Header().Set("Authorization", "Bearer "+adminToken)
+	res, err := kv.CreateAdminKey(e.t.Context(), req)
+	if err != nil {
+		e.t.Fatalf("create admin key: %v", err)
+	}
+	return res.Msg.GetSecret()
+}
+
+func (e *env) putChain(name string, spec *workflowsv1.ChainSpec) {
+	if _, err := e.client().PutChain(e.t.Context(), connect.NewRequest(&workflowsv1.PutChainRequest{Name: name, Spec: spec})); err != nil {
+		e.t.Fatalf("put chain %s: %v", name, err)
+	}
+}
+
+func (e *env) start(chain string, input map[string]any) string {
+	in, _ := structpb.NewStruct(input)
+	res, err := e.client().StartRun(e.t.Context(), connect.NewRequest(&workflowsv1.StartRunRequest{ChainName: chain, Input: in}))
+	if err != nil {
+		e.t.Fatalf("start run of %s: %v", chain, err)
+	}
+	return res.Msg.GetRun().GetId()
+}
+
+// waitFor polls the run, bounded, until ok holds.
+func (e *env) waitFor(id string, what string, ok func(*workflowsv1.Run) bool) *workflowsv1.Run {
+	e.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	var last *workflowsv1.Run
+	for time.Now().Before(deadline) {
+		res, err := e.client().GetRun(e.t.Context(), connect.NewRequest(&workflowsv1.GetRunRequest{RunId: id}))
+		if err == nil {
+			last = res.Msg.GetRun()
+			if ok(last) {
+				return last
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.t.Fatalf("run %s: not %s within 90s; last %v\nstderr:\n%s", id, what, last, e.gw.stderr)
+	return nil
+}
+
+func (e *env) waitStatus(id string, st workflowsv1.RunStatus) *workflowsv1.Run {
+	e.t.Helper()
+	return e.waitFor(id, st.String(), func(r *workflowsv1.Run) bool { return r.GetStatus() == st })
+}
+
+func (e *env) decide(id, step, digest, key string, approve bool) error {
+	if approve {
+		req := connect.NewRequest(&workflowsv1.ApproveStepRequest{RunId: id, StepId: step, Digest: digest, Comment: "ok"})
+		req.Header().Set("Authorization", "Bearer "+key)
+		_, err := e.client().ApproveStep(e.t.Context(), req)
+		return err
+	}
+	req := connect.NewRequest(&workflowsv1.RejectStepRequest{RunId: id, StepId: step, Digest: digest, Comment: "no"})
+	req.Header().Set("Authorization", "Bearer "+key)
+	_, err := e.client().RejectStep(e.t.Context(), req)
+	return err
+}
+
+// A tool loop against a real Temporal server: the model calls the HTTP
+// tool twice, then answers; the run has the right output, per-step usage
+// and cost, and `temporal workflow list` shows it.
+func TestToolLoopOnTemporal(t *testing.T) {
+	e := newEnv(t)
+	e.putChain("weather.report", weatherChain(e.toolURL))
+	id := e.start("weather.report", map[string]any{"cities": "Paris and Rome"})
+	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+
+	want := `{"city":"Paris","celsius":15} | {"city":"Rome","celsius":14}`
+	if got := run.GetOutput().GetStructValue().AsMap()["text"]; got != want {
+		t.Fatalf("output %q, want %q", got, want)
+	}
+	step := run.GetSteps()[0]
+	if step.GetIterations() != 3 || len(step.GetToolInvocations()) != 2 || len(step.GetCallIds()) != 3 {
+		t.Fatalf("step: iterations %d, tool invocations %d, call ids %v", step.GetIterations(), len(step.GetToolInvocations()), step.GetCallIds())
+	}
+	// 3 calls of 10 input tokens at $1/Mtok and 5 output tokens at $2/Mtok.
+	if u := step.GetUsage(); u.GetInputTokens() != 30 || u.GetOutputTokens() != 15 || u.GetCostMicros() != 60 {
+		t.Fatalf("step usage %v", u)
+	}
+	if u := run.GetUsage(); u.GetCostMicros() != 60 {
+		t.Fatalf("run usage %v", u)
+	}
+	if all, seen := e.tool.counts(); all != 2 || len(seen) != 2 {
+		t.Fatalf("tool calls: %d, by key %v", all, seen)
+	}
+
+	out, err := exec.Command(temporalBinary(t), "workflow", "list", "--address", e.temporal, "--namespace", "default").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), id) || !strings.Contains(string(out), "manifold.ChainRun") {
+		t.Fatalf("temporal workflow list: %v\n%s", err, out)
+	}
+
+	list, err := e.client().ListRuns(t.Context(), connect.NewRequest(&workflowsv1.ListRunsRequest{ChainName: "weather.report"}))
+	if err != nil || len(list.Msg.GetRuns()) != 1 || list.Msg.GetRuns()[0].GetId() != id {
+		t.Fatalf("list runs: %v %v", err, list)
+	}
+}
+
+// Approvals against a real Temporal server: the run waits; a wrong digest
+// and a principal without the role are refused; approve continues it and
+// reject ends it rejected.
+func TestApprovalsOnTemporal(t *testing.T) {
+	e := newEnv(t)
+	alice := e.adminKey("alice", keyvaultv1.AdminRole_ADMIN_ROLE_DEVELOPER)
+	bob := e.adminKey("bob", keyvaultv1.AdminRole_ADMIN_ROLE_VIEWER)
+	e.putChain("reply.review", approvalChain())
+
+	id := e.start("reply.review", map[string]any{"topic": "refunds"})
+	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
+	pa := run.GetPendingApprovals()
+	if len(pa) != 1 || pa[0].GetStepId() != "review" || pa[0].GetInstructions() != "Check the reply about refunds" {
+		t.Fatalf("pending approvals %v", pa)
+	}
+	digest := pa[0].GetDigest()
+	if err := e.decide(id, "review", strings.Repeat("0", 64), alice, true); connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "does not match") {
+		t.Fatalf("wrong digest: %v", err)
+	}
+	if err := e.decide(id, "review", digest, bob, true); connect.CodeOf(err) != connect.CodePermissionDenied {
+		t.Fatalf("viewer approving: %v", err)
+	}
+	if err := e.decide(id, "review", digest, "", true); connect.CodeOf(err) != connect.CodeUnauthenticated {
+		t.Fatalf("approving without a key: %v", err)
+	}
+	if err := e.decide(id, "review", digest, alice, true); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	run = e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+	if rec := run.GetSteps()[1].GetApprovals()[0]; rec.GetDecidedBy() != "alice" || rec.GetDecision() != workflowsv1.ApprovalDecision_APPROVAL_DECISION_APPROVED {
+		t.Fatalf("approval record %v", rec)
+	}
+
+	id = e.start("reply.review", map[string]any{"topic": "refunds"})
+	run = e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
+	if err := e.decide(id, "review", run.GetPendingApprovals()[0].GetDigest(), alice, false); err != nil {
+		t.Fatalf("reject: %v", err)
+	}
+	run = e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_REJECTED)
+	if !strings.Contains(run.GetError().GetMessage(), "rejected by alice") {
+		t.Fatalf("rejected run error %v", run.GetError())
+	}
+}
+
+// Killing manifold while a run waits for approval, and again between two
+// tool calls, then starting it again: the runs complete and the tool saw
+// each call exactly once.
+func TestCrashRecovery(t *testing.T) {
+	e := newEnv(t)
+	alice := e.adminKey("alice", keyvaultv1.AdminRole_ADMIN_ROLE_DEVELOPER)
+	e.putChain("reply.review", approvalChain())
+	e.putChain("weather.report", weatherChain(e.toolURL))
+
+	id := e.start("reply.review", map[string]any{"topic": "refunds"})
+	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
+	e.restart()
+	if err := e.decide(id, "review", run.GetPendingApprovals()[0].GetDigest(), alice, true); err != nil {
+		t.Fatalf("approve after restart: %v", err)
+	}
+	e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+
+	// Hold the model call that follows the first tool result, then crash.
+	paused := make(chan struct{})
+	e.model.mu.Lock()
+	e.model.pauseAfter, e.model.paused = 1, paused
+	e.model.mu.Unlock()
+	id = e.start("weather.report", map[string]any{"cities": "Paris and Rome"})
+	select {
+	case <-paused:
+	case <-time.After(90 * time.Second):
+		t.Fatalf("the run never reached its second model call\n%s", e.gw.stderr)
+	}
+	if all, _ := e.tool.counts(); all != 1 {
+		t.Fatalf("tool calls before the crash: %d, want 1", all)
+	}
+	e.restart()
+	run = e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+	if got := run.GetOutput().GetStructValue().AsMap()["text"]; got != `{"city":"Paris","celsius":15} | {"city":"Rome","celsius":14}` {
+		t.Fatalf("output %q", got)
+	}
+	all, seen := e.tool.counts()
+	if all != 2 || len(seen) != 2 {
+		t.Fatalf("tool calls: %d, by key %v (want each of 2 calls exactly once)", all, seen)
+	}
+	for k, n := range seen {
+		if n != 1 || !strings.HasPrefix(k, id+"/ask/") {
+			t.Fatalf("tool call %q seen %d times", k, n)
+		}
+	}
+}
