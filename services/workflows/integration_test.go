@@ -121,9 +121,12 @@ func freeAddr(t *testing.T) string {
 func startGateway(t *testing.T, dataDir, configFile, temporalAddr string) *gateway {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(manifoldBinary(t), "serve", "--addr", addr, "--data-dir", dataDir, "--config", configFile,
-		"--temporal.address", temporalAddr, "--auth.required=false", "--admin-token", adminToken,
-		"--router.demo-token-delay", "0", "--log.level", "warn")
+	args := []string{"serve", "--addr", addr, "--data-dir", dataDir, "--config", configFile,
+		"--auth.required=false", "--admin-token", adminToken, "--router.demo-token-delay", "0", "--log.level", "warn"}
+	if temporalAddr != "" {
+		args = append(args, "--temporal.address", temporalAddr)
+	}
+	cmd := exec.Command(manifoldBinary(t), args...)
 	cmd.Env = append(os.Environ(), "WORKFLOWS_TEST_OPENAI_KEY=sk-workflows-test")
 	g := &gateway{url: "http://" + addr, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = g.stderr
@@ -319,8 +322,13 @@ type env struct {
 	toolURL  string
 }
 
-func newEnv(t *testing.T) *env {
-	e := &env{t: t, temporal: startTemporal(t), dataDir: t.TempDir(), model: &fakeModel{cities: []string{"Paris", "Rome"}}, tool: &toolServer{seen: map[string]int{}}}
+// newEnv starts Temporal, the fake model, the tool and the gateway.
+func newEnv(t *testing.T) *env { return newEnvWith(t, startTemporal(t)) }
+
+// newEnvWith uses the Temporal server at temporalAddr; "" lets manifold
+// start its embedded dev server.
+func newEnvWith(t *testing.T, temporalAddr string) *env {
+	e := &env{t: t, temporal: temporalAddr, dataDir: t.TempDir(), model: &fakeModel{cities: []string{"Paris", "Rome"}}, tool: &toolServer{seen: map[string]int{}}}
 	model := httptest.NewServer(e.model)
 	t.Cleanup(model.Close)
 	tool := httptest.NewServer(e.tool)
@@ -532,4 +540,23 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("tool call %q seen %d times", k, n)
 		}
 	}
+}
+
+// Without --temporal.address, manifold starts a Temporal dev server
+// persisted under its data directory; a run waiting for approval survives
+// a crash of the whole process (and of its dev server).
+func TestEmbeddedTemporal(t *testing.T) {
+	e := newEnvWith(t, "")
+	alice := e.adminKey("alice", keyvaultv1.AdminRole_ADMIN_ROLE_DEVELOPER)
+	e.putChain("reply.review", approvalChain())
+	id := e.start("reply.review", map[string]any{"topic": "refunds"})
+	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
+	if _, err := os.Stat(filepath.Join(e.dataDir, "temporal.db")); err != nil {
+		t.Fatalf("no Temporal database under the data directory: %v", err)
+	}
+	e.restart()
+	if err := e.decide(id, "review", run.GetPendingApprovals()[0].GetDigest(), alice, true); err != nil {
+		t.Fatalf("approve after restart: %v", err)
+	}
+	e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
 }
