@@ -12,6 +12,7 @@ import (
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 )
 
@@ -54,13 +55,8 @@ var procedures = map[string]rule{
 	keyvaultv1connect.KeyVaultServiceWatchKeysProcedure:              accessInternal,
 }
 
-type principalKey struct{}
-
 // principalFrom returns the caller authenticated by the interceptor.
-func principalFrom(ctx context.Context) *keyvaultv1.Principal {
-	p, _ := ctx.Value(principalKey{}).(*keyvaultv1.Principal)
-	return p
-}
+func principalFrom(ctx context.Context) *keyvaultv1.Principal { return access.PrincipalFrom(ctx) }
 
 // actor names the caller for created_by and updated_by.
 func actor(ctx context.Context) string {
@@ -141,14 +137,14 @@ func (s *Service) authorize(ctx context.Context, procedure string, h http.Header
 	if err := permits(p, need); err != nil {
 		return ctx, err
 	}
-	return context.WithValue(ctx, principalKey{}, p), nil
+	return access.WithPrincipal(ctx, p), nil
 }
 
 // principalForToken authenticates the internal token, the bootstrap admin
 // token or an admin key. Virtual keys have no access to the key vault.
 func (s *Service) principalForToken(ctx context.Context, token string) (*keyvaultv1.Principal, error) {
 	if s.cfg.InternalToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.InternalToken)) == 1 {
-		return &keyvaultv1.Principal{Kind: keyvaultv1.PrincipalKind_PRINCIPAL_KIND_SERVICE, Name: "manifold"}, nil
+		return access.Service(), nil
 	}
 	if s.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1 {
 		return bootstrapPrincipal(), nil
@@ -163,12 +159,7 @@ func (s *Service) principalForToken(ctx context.Context, token string) (*keyvaul
 	return p, nil
 }
 
-func bootstrapPrincipal() *keyvaultv1.Principal {
-	return &keyvaultv1.Principal{
-		Kind: keyvaultv1.PrincipalKind_PRINCIPAL_KIND_ADMIN_KEY, Name: "bootstrap",
-		Owner: &keyvaultv1.KeyOwner{User: "bootstrap"}, Role: keyvaultv1.AdminRole_ADMIN_ROLE_ADMIN,
-	}
-}
+func bootstrapPrincipal() *keyvaultv1.Principal { return access.Bootstrap() }
 
 // permits checks a principal against an access level.
 func permits(p *keyvaultv1.Principal, need rule) error {

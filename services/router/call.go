@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -90,7 +91,7 @@ type callState struct {
 // callState so that refused calls are recorded too.
 func (s *Service) begin(ctx context.Context, r *mcpv1.Request, surface Surface) (*callState, error) {
 	caller := CallerFrom(ctx)
-	cs := &callState{info: CallInfo{ID: newCallID(), Surface: surface, Caller: caller, Request: r, Start: s.now()}}
+	cs := &callState{info: CallInfo{ID: newCallID(), Surface: surface, Caller: caller, Request: r, Start: s.now(), Trace: trace.SpanContextFromContext(ctx)}}
 	if err := s.requireCaller(ctx); err != nil {
 		return cs, err
 	}
@@ -121,7 +122,7 @@ func (s *Service) begin(ctx context.Context, r *mcpv1.Request, surface Surface) 
 		cs.info.Request = r
 	}
 	first := p.targets[0]
-	cs.info.Model, cs.info.Provider = first.model.GetName(), first.provider.cfg.GetName()
+	cs.info.Model, cs.info.Provider, cs.info.ProviderKind = first.model.GetName(), first.provider.cfg.GetName(), first.provider.cfg.GetKind()
 	if err := allowed(caller, r.GetModel(), p); err != nil {
 		return cs, err
 	}

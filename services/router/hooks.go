@@ -4,7 +4,10 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/services/router/provider"
 )
 
@@ -51,12 +54,17 @@ type CallInfo struct {
 	// Model is the catalog model that served (or will serve) the call.
 	Model    string
 	Provider string
+	// ProviderKind is the API the provider speaks.
+	ProviderKind routerv1.ProviderKind
 	// Request is the standard request as routed (after prompt rendering).
 	Request *mcpv1.Request
 	// EstimatedInputTokens and MaxOutputTokens size the reservation.
 	EstimatedInputTokens int64
 	MaxOutputTokens      int64
 	Start                time.Time
+	// Trace is the span of the request that made the call (the caller's
+	// trace), the parent of the call's own span.
+	Trace trace.SpanContext
 }
 
 // Admission enforces budgets and rate limits: Admit reserves the worst case

@@ -63,15 +63,19 @@ type deps struct {
 // configured, else this process when it runs the service, else the
 // service's healthy instances in Consul when discovery is on, else this
 // process.
+// Calls carry the internal token unless they send a key of their own, and
+// the caller's trace context.
 func (d *deps) target(name, addr string) dial.Target {
+	var t dial.Target
 	switch {
 	case addr != "":
-		return dial.Remote(addr)
+		t = dial.Remote(addr)
 	case d.discovery != nil && !slices.Contains(d.names, name):
-		return d.discovery.Target(d.ctx, name)
+		t = d.discovery.Target(d.ctx, name)
 	default:
-		return d.server.InProcess()
+		t = d.server.InProcess()
 	}
+	return dial.Traced(dial.WithToken(t, d.cfg.KeyVault.InternalToken))
 }
 
 // module builds one service and mounts it on the server.
@@ -83,10 +87,6 @@ type module struct {
 // modules is the component graph, in start order.
 var modules = []module{
 	{name: "keyvault", init: mount(keyvaultv1connect.KeyVaultServiceName, func(d *deps) (string, http.Handler) {
-		if d.cfg.KeyVault.InternalToken == "" {
-			// All in one process: the services share a random identity.
-			d.cfg.KeyVault.InternalToken = access.NewToken()
-		}
 		svc, err := keyvault.New(d.ctx, d.cfg.KeyVault.WithDataDir(d.cfg.Storage.DataDir), d.db, d.logger.With("service", "keyvault"))
 		if err != nil {
 			d.err = fmt.Errorf("key vault: %w", err)
@@ -169,7 +169,7 @@ var modules = []module{
 		} else {
 			go callLog.Run(d.ctx)
 			d.stopped = append(d.stopped, callLog.Done())
-			svc.Use(router.Hooks{Audit: calllog.Tee(callLog, calllog.Metrics(metrics))})
+			svc.Use(router.Hooks{Audit: calllog.Tee(callLog, calllog.Metrics(metrics), calllog.Traces())})
 		}
 		d.server.Handle(promptapi.Pattern, promptapi.New(svc, promptCache, d.cfg.Prompts.PublicURL, d.logger.With("service", "router", "surface", "prompt_api")))
 		return routerv1connect.NewRouterServiceHandler(svc, d.server.HandlerOptions()...)
@@ -234,12 +234,17 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 		return err
 	}
 	names := cfg.Services.Resolve()
+	if cfg.KeyVault.InternalToken == "" {
+		// All in one process: the services share a random identity.
+		cfg.KeyVault.InternalToken = access.NewToken()
+	}
 	d := &deps{ctx: ctx, cfg: cfg, logger: logger, server: srv, db: db, names: names}
 	if cfg.Consul.Addr != "" {
 		if d.discovery, err = discovery.New(cfg.Consul, logger.With("component", "discovery")); err != nil {
 			return err
 		}
 	}
+	guard(d)
 	// health maps each service run here to the gRPC health name Consul
 	// checks: the Connect service its module registered.
 	health := map[string]string{}

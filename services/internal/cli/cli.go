@@ -12,9 +12,11 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/manifoldgw/manifold/services/internal/app"
 	"github.com/manifoldgw/manifold/services/internal/config"
+	"github.com/manifoldgw/manifold/services/internal/telemetry"
 )
 
 // Version is set at build time with -ldflags "-X …/cli.Version=v1.2.3".
@@ -159,6 +161,17 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	cfg.Consul.Version = buildVersion()
 	logger := newLogger(cfg, env.Stderr)
+	stopTracing, err := telemetry.SetupTracing(ctx, env.Getenv, Version)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			logger.Warn("flushing traces", "error", err)
+		}
+	}()
 	var ready func(a net.Addr)
 	if env.Ready != nil {
 		ready = func(a net.Addr) { env.Ready(a.String()) }

@@ -19,6 +19,7 @@ import (
 	"connectrpc.com/grpcreflect"
 
 	"github.com/manifoldgw/manifold/services/internal/dial"
+	"github.com/manifoldgw/manifold/services/internal/telemetry"
 )
 
 // Server is the HTTP server shared by all services of one process.
@@ -56,6 +57,12 @@ func (s *Server) InProcess() dial.Target { return dial.InProcess(s.memory) }
 // HandlerOptions are the options every Connect handler must be built with.
 func (s *Server) HandlerOptions() []connect.HandlerOption { return s.options }
 
+// Guard puts an interceptor in front of every Connect handler built from
+// HandlerOptions afterwards (before request validation): the admin guard.
+func (s *Server) Guard(i connect.Interceptor) {
+	s.options = append([]connect.HandlerOption{connect.WithInterceptors(i)}, s.options...)
+}
+
 // RegisterService mounts a Connect service handler and lists it in health
 // and reflection. name is the fully-qualified service name.
 func (s *Server) RegisterService(name, path string, h http.Handler) {
@@ -87,7 +94,7 @@ func (s *Server) handler() http.Handler {
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	mux.Handle("/", s.mux)
-	return http.MaxBytesHandler(mux, s.cfg.MaxRequestBytes)
+	return telemetry.TraceHTTP(http.MaxBytesHandler(mux, s.cfg.MaxRequestBytes))
 }
 
 // Serve serves on ln until ctx is done, then drains in-flight requests for

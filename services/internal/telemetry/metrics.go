@@ -1,7 +1,8 @@
-// Package telemetry holds the gateway's Prometheus metrics: one registry
+// Package telemetry holds the gateway's Prometheus metrics — one registry
 // per process, served at /metrics, with the model-call series the router
 // feeds (requests, tokens, cost, latency, time to first token, errors and
-// cache hits by route, provider and model) beside the Go runtime's.
+// cache hits by route, provider and model) beside the Go runtime's — and
+// its OpenTelemetry tracing set-up (tracing.go).
 package telemetry
 
 import (
