@@ -445,6 +445,8 @@ func TestToolLoopOnTemporal(t *testing.T) {
 		t.Fatalf("temporal workflow list: %v\n%s", err, out)
 	}
 
+	e.recordHistory(id, "tool_loop")
+
 	list, err := e.client().ListRuns(t.Context(), connect.NewRequest(&workflowsv1.ListRunsRequest{ChainName: "weather.report"}))
 	if err != nil || len(list.Msg.GetRuns()) != 1 || list.Msg.GetRuns()[0].GetId() != id {
 		t.Fatalf("list runs: %v %v", err, list)
@@ -480,6 +482,7 @@ func TestApprovalsOnTemporal(t *testing.T) {
 		t.Fatalf("approve: %v", err)
 	}
 	run = e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+	e.recordHistory(id, "approval_approved")
 	if rec := run.GetSteps()[1].GetApprovals()[0]; rec.GetDecidedBy() != "alice" || rec.GetDecision() != workflowsv1.ApprovalDecision_APPROVAL_DECISION_APPROVED {
 		t.Fatalf("approval record %v", rec)
 	}
@@ -493,6 +496,7 @@ func TestApprovalsOnTemporal(t *testing.T) {
 	if !strings.Contains(run.GetError().GetMessage(), "rejected by alice") {
 		t.Fatalf("rejected run error %v", run.GetError())
 	}
+	e.recordHistory(id, "approval_rejected")
 }
 
 // Killing manifold while a run waits for approval, and again between two
@@ -559,4 +563,20 @@ func TestEmbeddedTemporal(t *testing.T) {
 		t.Fatalf("approve after restart: %v", err)
 	}
 	e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+}
+
+// recordHistory writes a finished run's history to testdata/<name>.json
+// for the replay test, when WORKFLOWS_RECORD_HISTORY=1 (run it after a
+// deliberate change of the workflow's commands).
+func (e *env) recordHistory(id, name string) {
+	if os.Getenv("WORKFLOWS_RECORD_HISTORY") != "1" {
+		return
+	}
+	out, err := exec.Command(temporalBinary(e.t), "workflow", "show", "--address", e.temporal, "--namespace", "default", "-w", id, "--output", "json").Output()
+	if err != nil {
+		e.t.Fatalf("temporal workflow show: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", name+".json"), out, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
 }
