@@ -102,11 +102,14 @@ func lockPeriod(ctx context.Context, q *quotadb.Queries, budgetID string, start,
 }
 
 // grantSize is one grant: the demand, kept between the configured
-// fractions of the limit, and at least 1.
+// fractions of the limit, and at least 1. A demand above the upper
+// fraction is granted in full (up to the limit): a single call may need
+// more than a usual slice, and would otherwise never be admitted; the
+// replica sizes such demands to what its calls need.
 func (s *Store) grantSize(limit, demand int64) int64 {
 	lo := int64(math.Ceil(float64(limit) * s.opts.MinGrantFraction))
 	hi := int64(math.Ceil(float64(limit) * s.opts.MaxGrantFraction))
-	return max(min(max(demand, lo), hi), 1)
+	return max(min(max(demand, lo), max(hi, min(demand, limit))), 1)
 }
 
 // Target is what AcquireLeases leases: a subject's budgets and rate limits,

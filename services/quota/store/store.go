@@ -43,7 +43,8 @@ type Options struct {
 	// LeaseTTL is how long a budget lease lives without renewal.
 	LeaseTTL time.Duration
 	// MinGrantFraction and MaxGrantFraction bound one grant, as fractions
-	// of the limit; the replica's demand picks a size between them.
+	// of the limit; the replica's demand picks a size between them, and
+	// a demand above the upper bound (one large call) is granted in full.
 	MinGrantFraction, MaxGrantFraction float64
 }
 

@@ -64,6 +64,9 @@ type Admission struct {
 	mu      sync.Mutex
 	targets map[string]*target
 	prices  map[string]*quotav1.Price
+	// looked is when a model missing from prices was last looked up, so
+	// a model is looked up once (per recheck) rather than per call.
+	looked map[string]time.Time
 
 	settleMu sync.Mutex // serialises flushes
 	pendMu   sync.Mutex
@@ -79,6 +82,7 @@ func New(to dial.Target, cfg Config, logger *slog.Logger) *Admission {
 		now:     time.Now,
 		targets: map[string]*target{},
 		prices:  map[string]*quotav1.Price{},
+		looked:  map[string]time.Time{},
 	}
 }
 
@@ -144,6 +148,14 @@ func (l *lease) reported() int64 {
 // holds is what calls in flight hold of l.
 func (l *lease) holds() int64 { return max(l.used-l.spent, 0) }
 
+// want is the demand for l's next grant: headroom d for coming calls,
+// capped at a quarter of the limit so one replica does not take the
+// whole source, yet never less than the call at hand (n) needs; plus what
+// calls in flight hold, which the service counts as unspent grant.
+func (l *lease) want(d, n int64) int64 {
+	return max(min(d, (l.limit+3)/4), n) + l.holds()
+}
+
 // fits reports whether l has room for n; a budget lease with nothing left
 // refuses even calls estimated at zero.
 func (l *lease) fits(n need) bool {
@@ -153,6 +165,9 @@ func (l *lease) fits(n need) bool {
 
 // Admit reserves the call's worst case from local leases.
 func (a *Admission) Admit(ctx context.Context, call *router.CallInfo) (router.Ticket, error) {
+	if err := a.lookUpPrice(ctx, call.Model); err != nil {
+		return nil, err
+	}
 	n := need{cost: a.estimate(call), tokens: call.EstimatedInputTokens + call.MaxOutputTokens}
 	ts := a.targetsOf(call)
 	var short *lease
@@ -238,7 +253,7 @@ func (a *Admission) topUp(ctx context.Context, l *lease, n need) error {
 	}
 	// The service sizes the top-up as demand less the unspent grant, and
 	// does not know the holds: they are added to the demand.
-	spent, d := l.reported(), max(4*n.of(l.unit), 2*l.recent)+l.holds()
+	spent, d := l.reported(), l.want(max(4*n.of(l.unit), 2*l.recent), n.of(l.unit))
 	a.mu.Unlock()
 	res, err := a.client.RenewLease(ctx, connect.NewRequest(&quotav1.RenewLeaseRequest{LeaseId: l.id, ReplicaId: a.cfg.ReplicaID, Spent: spent, Demand: demand(l.unit, d)}))
 	a.mu.Lock()
@@ -373,13 +388,22 @@ func (a *Admission) acquire(ctx context.Context, t *target) error {
 	}
 	req := proto.CloneOf(t.req)
 	req.ReplicaId = a.cfg.ReplicaID
+	// Ended leases of this target size the new grants from their recent
+	// use; a first acquisition takes the service's smallest grant.
+	req.Demand = &quotav1.LeaseDemand{}
 	a.mu.Lock()
-	var recent int64
 	for _, l := range t.leases {
-		recent = max(recent, l.recent)
+		d := min(2*l.recent, (l.limit+3)/4)
+		switch l.unit {
+		case quotav1.LeaseUnit_LEASE_UNIT_COST_MICROS:
+			req.Demand.CostMicros = max(req.Demand.CostMicros, d)
+		case quotav1.LeaseUnit_LEASE_UNIT_TOKENS:
+			req.Demand.Tokens = max(req.Demand.Tokens, d)
+		default:
+			req.Demand.Requests = max(req.Demand.Requests, d)
+		}
 	}
 	a.mu.Unlock()
-	req.Demand = &quotav1.LeaseDemand{CostMicros: 2 * recent, Requests: 2 * recent, Tokens: 2 * recent}
 	res, err := a.client.AcquireLease(ctx, connect.NewRequest(req))
 	if err != nil {
 		return unconfirmed(err)
@@ -636,7 +660,7 @@ func (a *Admission) renewNow(ctx context.Context, l *lease) error {
 	l.renew.Lock()
 	defer l.renew.Unlock()
 	a.mu.Lock()
-	spent, d := l.reported(), 2*l.recent+l.holds()
+	spent, d := l.reported(), l.want(2*l.recent, 0)
 	a.mu.Unlock()
 	res, err := a.client.RenewLease(ctx, connect.NewRequest(&quotav1.RenewLeaseRequest{LeaseId: l.id, ReplicaId: a.cfg.ReplicaID, Spent: spent, Demand: demand(l.unit, d)}))
 	a.mu.Lock()
@@ -724,6 +748,37 @@ func (a *Admission) watchPrices(ctx context.Context) {
 		}
 	}
 }
+
+// lookUpPrice fetches the price of a model the price watch has not
+// delivered yet: the first time the model is seen, and again every
+// priceRecheck while it has no price. Afterwards the watch keeps it.
+func (a *Admission) lookUpPrice(ctx context.Context, model string) error {
+	now := a.now()
+	a.mu.Lock()
+	_, known := a.prices[model]
+	last, looked := a.looked[model]
+	a.mu.Unlock()
+	if known || model == "" || (looked && now.Sub(last) < priceRecheck) {
+		return nil
+	}
+	res, err := a.client.ListPrices(ctx, connect.NewRequest(&quotav1.ListPricesRequest{Models: []string{model}}))
+	if err != nil {
+		return unconfirmed(err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.looked[model] = now
+	for _, p := range res.Msg.GetPrices() {
+		if _, ok := a.prices[p.GetModel()]; !ok {
+			a.prices[p.GetModel()] = p
+		}
+	}
+	return nil
+}
+
+// priceRecheck is how often an unpriced model's price is looked up again
+// (the price watch normally delivers it first).
+const priceRecheck = 30 * time.Second
 
 // LoadPrices reads the price catalog once (for callers that do not Run
 // the watch, and for tests that need prices before the first call).

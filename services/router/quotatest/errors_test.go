@@ -1,0 +1,367 @@
+package quotatest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
+	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	quotav1 "github.com/manifoldgw/manifold/gen/go/manifold/quota/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/quota/v1/quotav1connect"
+	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
+	"github.com/manifoldgw/manifold/services/internal/cli"
+)
+
+const adminToken = "quota-test-bootstrap-admin-token"
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startGateway runs the real program, `manifold serve` on port 0 with keys
+// required (the default), until the test ends, and returns its URL.
+func startGateway(t *testing.T, extra ...string) string {
+	t.Helper()
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log.level", "warn",
+		"--router.demo-token-delay", "0", "--admin-token", adminToken}, extra...)
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &lockedBuffer{}
+	ready := make(chan string, 1)
+	exit := make(chan int, 1)
+	go func() {
+		exit <- cli.Main(ctx, args, cli.Env{
+			Stdout: io.Discard, Stderr: stderr,
+			Getenv: func(string) string { return "" }, // the host's MANIFOLD_* must not change the test
+			Ready:  func(addr string) { ready <- addr },
+		})
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case code := <-exit:
+		cancel()
+		t.Fatalf("manifold %s exited with %d before it was ready; stderr:\n%s", strings.Join(args, " "), code, stderr)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if code := <-exit; code != cli.ExitOK {
+			t.Errorf("manifold serve exited with %d, want %d", code, cli.ExitOK)
+		}
+		if t.Failed() {
+			t.Logf("gateway stderr:\n%s", stderr)
+		}
+	})
+	return "http://" + addr
+}
+
+// bearer sends every request with "Authorization: Bearer <token>".
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func clientWith(token string) *http.Client { return &http.Client{Transport: bearer{token}} }
+
+// createKey makes a virtual key of team "qa" linked to budgets and rate
+// limits, and returns its secret.
+func createKey(t *testing.T, url string, budgets, limits []string) string {
+	t.Helper()
+	kv := keyvaultv1connect.NewKeyVaultServiceClient(clientWith(adminToken), url)
+	res, err := kv.CreateVirtualKey(t.Context(), connect.NewRequest(&keyvaultv1.CreateVirtualKeyRequest{
+		Name: "quota test", Owner: &keyvaultv1.KeyOwner{Team: "qa"}, Scopes: &keyvaultv1.KeyScopes{Models: []string{"demo"}},
+		BudgetIds: budgets, RateLimitIds: limits,
+	}))
+	if err != nil {
+		t.Fatalf("create key: %v", err)
+	}
+	return res.Msg.GetSecret()
+}
+
+// reply is an HTTP answer, read in full.
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func post(t *testing.T, url, path, key, body string) reply {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if strings.HasPrefix(path, "/v1/messages") {
+		req.Header.Set("x-api-key", key)
+		req.Header.Set("anthropic-version", "2023-06-01")
+	} else {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reply{status: res.StatusCode, header: res.Header, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func chatBody(maxTokens int, stream bool) string {
+	return fmt.Sprintf(`{"model":"demo","max_tokens":%d,"stream":%t,"messages":[{"role":"user","content":"How are budgets enforced?"}]}`, maxTokens, stream)
+}
+
+func messagesBody(maxTokens int) string {
+	return fmt.Sprintf(`{"model":"demo","max_tokens":%d,"messages":[{"role":"user","content":"How are budgets enforced?"}]}`, maxTokens)
+}
+
+// errorOf returns the "error" object of an OpenAI or Anthropic error body.
+func errorOf(r reply) map[string]any {
+	e, _ := r.body["error"].(map[string]any)
+	return e
+}
+
+// until calls fn up to n times until it reports true; it fails the test
+// when it never does.
+func until(t *testing.T, n int, what string, fn func() bool) {
+	t.Helper()
+	for range n {
+		if fn() {
+			return
+		}
+	}
+	t.Fatalf("%s: not after %d calls", what, n)
+}
+
+// connectDetail returns the ErrorDetail of a Connect error.
+func connectDetail(t *testing.T, err error) *mcpv1.ErrorDetail {
+	t.Helper()
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %v is not a Connect error", err)
+	}
+	for _, d := range ce.Details() {
+		v, derr := d.Value()
+		if derr != nil {
+			continue
+		}
+		if ed, ok := v.(*mcpv1.ErrorDetail); ok {
+			return ed
+		}
+	}
+	t.Fatalf("Connect error %v carries no ErrorDetail", err)
+	return nil
+}
+
+func generateRequest(maxTokens int32) *routerv1.GenerateRequest {
+	return &routerv1.GenerateRequest{Request: &mcpv1.Request{Model: "demo",
+		Messages: []*mcpv1.Message{{Role: mcpv1.Role_ROLE_USER, Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: "How are budgets enforced?"}}}}},
+		Sampling: &mcpv1.SamplingParams{MaxOutputTokens: &maxTokens}}}
+}
+
+// TestRefusalShapes checks how rate limits and budgets refuse calls on each
+// surface of the real gateway: RPM and TPM limits get 429 with retry-after
+// and x-ratelimit-* headers on the OpenAI surface, rate_limit_error on the
+// Anthropic surface and resource_exhausted with the limit in the
+// ErrorDetail over Connect; a spent budget gets the distinct
+// insufficient_quota (OpenAI), billing_error (Anthropic) and
+// QUOTA_EXCEEDED (Connect) class, and fires its alert.
+func TestRefusalShapes(t *testing.T) {
+	url := startGateway(t)
+	quota := quotav1connect.NewQuotaServiceClient(clientWith(adminToken), url)
+	ctx := t.Context()
+	for _, rl := range []*quotav1.RateLimit{
+		{Id: "two-per-minute", RequestsPerMinute: 2},
+		{Id: "few-tokens", TokensPerMinute: 50},
+	} {
+		if _, err := quota.PutRateLimit(ctx, connect.NewRequest(&quotav1.PutRateLimitRequest{RateLimit: rl})); err != nil {
+			t.Fatalf("put rate limit: %v", err)
+		}
+	}
+	// 10 µ$ a token in and out; the budget holds a handful of calls.
+	const limit = 3_000
+	if _, err := quota.PutPrice(ctx, connect.NewRequest(&quotav1.PutPriceRequest{Price: &quotav1.Price{Model: "demo", InputPerMtokMicros: 10_000_000, OutputPerMtokMicros: 10_000_000}})); err != nil {
+		t.Fatalf("put price: %v", err)
+	}
+	if _, err := quota.PutBudget(ctx, connect.NewRequest(&quotav1.PutBudgetRequest{Budget: &quotav1.Budget{Id: "tiny", Period: quotav1.BudgetPeriod_BUDGET_PERIOD_DAILY,
+		LimitMicros: limit, AlertThresholdsPercent: []uint32{50}}})); err != nil {
+		t.Fatalf("put budget: %v", err)
+	}
+
+	t.Run("requests per minute", func(t *testing.T) {
+		key := createKey(t, url, nil, []string{"two-per-minute"})
+		if r := post(t, url, "/v1/chat/completions", key, chatBody(8, false)); r.status != http.StatusOK {
+			t.Fatalf("first call: %d %s", r.status, r.raw)
+		}
+		// A minute boundary may refill the window once; a few more calls
+		// always run out of it.
+		var refused reply
+		until(t, 8, "OpenAI surface refuses past 2 requests a minute", func() bool {
+			refused = post(t, url, "/v1/chat/completions", key, chatBody(8, false))
+			return refused.status == http.StatusTooManyRequests
+		})
+		e := errorOf(refused)
+		if e["type"] != "rate_limit_error" || e["code"] != "rate_limit_exceeded" {
+			t.Errorf("OpenAI error %v, want type rate_limit_error, code rate_limit_exceeded", e)
+		}
+		if s, err := strconv.Atoi(refused.header.Get("Retry-After")); err != nil || s < 1 || s > 60 {
+			t.Errorf("retry-after %q, want 1 to 60 seconds", refused.header.Get("Retry-After"))
+		}
+		if refused.header.Get("X-Ratelimit-Limit-Requests") != "2" || refused.header.Get("X-Ratelimit-Remaining-Requests") != "0" {
+			t.Errorf("x-ratelimit-limit-requests %q, x-ratelimit-remaining-requests %q, want 2 and 0",
+				refused.header.Get("X-Ratelimit-Limit-Requests"), refused.header.Get("X-Ratelimit-Remaining-Requests"))
+		}
+		if d, err := time.ParseDuration(refused.header.Get("X-Ratelimit-Reset-Requests")); err != nil || d <= 0 || d > time.Minute {
+			t.Errorf("x-ratelimit-reset-requests %q, want a duration up to 1m", refused.header.Get("X-Ratelimit-Reset-Requests"))
+		}
+		// A streamed call is refused before its stream starts, alike.
+		until(t, 8, "OpenAI surface refuses a streamed call", func() bool {
+			r := post(t, url, "/v1/chat/completions", key, chatBody(8, true))
+			return r.status == http.StatusTooManyRequests && errorOf(r)["type"] == "rate_limit_error" && r.header.Get("X-Ratelimit-Limit-Requests") == "2"
+		})
+
+		until(t, 8, "Anthropic surface refuses past 2 requests a minute", func() bool {
+			refused = post(t, url, "/v1/messages", key, messagesBody(8))
+			return refused.status == http.StatusTooManyRequests
+		})
+		if refused.body["type"] != "error" || errorOf(refused)["type"] != "rate_limit_error" || refused.header.Get("Retry-After") == "" {
+			t.Errorf("Anthropic refusal %s (retry-after %q), want an error of type rate_limit_error with retry-after", refused.raw, refused.header.Get("Retry-After"))
+		}
+
+		rc := routerv1connect.NewRouterServiceClient(clientWith(key), url)
+		var err error
+		until(t, 8, "Connect refuses past 2 requests a minute", func() bool {
+			_, err = rc.Generate(ctx, connect.NewRequest(generateRequest(8)))
+			return err != nil
+		})
+		if connect.CodeOf(err) != connect.CodeResourceExhausted {
+			t.Fatalf("Connect: %v, want resource_exhausted", err)
+		}
+		d := connectDetail(t, err)
+		if d.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED || d.GetLimitName() != "rpm:two-per-minute" || d.GetLimitValue() != 2 ||
+			d.GetRetryAfter().AsDuration() <= 0 {
+			t.Errorf("ErrorDetail %v, want RATE_LIMITED on rpm:two-per-minute, limit 2, with retry_after", d)
+		}
+	})
+
+	t.Run("tokens per minute", func(t *testing.T) {
+		key := createKey(t, url, nil, []string{"few-tokens"})
+		// The worst case (input + 200 output tokens) does not fit in 50
+		// tokens a minute.
+		r := post(t, url, "/v1/chat/completions", key, chatBody(200, false))
+		if r.status != http.StatusTooManyRequests || errorOf(r)["type"] != "rate_limit_error" {
+			t.Fatalf("OpenAI: %d %s, want 429 rate_limit_error", r.status, r.raw)
+		}
+		if r.header.Get("X-Ratelimit-Limit-Tokens") != "50" || r.header.Get("X-Ratelimit-Remaining-Tokens") == "" || r.header.Get("Retry-After") == "" {
+			t.Errorf("headers %v, want x-ratelimit-limit-tokens 50, x-ratelimit-remaining-tokens and retry-after", r.header)
+		}
+		if r := post(t, url, "/v1/messages", key, messagesBody(200)); r.status != http.StatusTooManyRequests || errorOf(r)["type"] != "rate_limit_error" {
+			t.Errorf("Anthropic: %d %s, want 429 rate_limit_error", r.status, r.raw)
+		}
+		_, err := routerv1connect.NewRouterServiceClient(clientWith(key), url).Generate(ctx, connect.NewRequest(generateRequest(200)))
+		if connect.CodeOf(err) != connect.CodeResourceExhausted {
+			t.Fatalf("Connect: %v, want resource_exhausted", err)
+		}
+		if d := connectDetail(t, err); d.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED || d.GetLimitName() != "tpm:few-tokens" || d.GetLimitValue() != 50 {
+			t.Errorf("ErrorDetail %v, want RATE_LIMITED on tpm:few-tokens, limit 50", d)
+		}
+		// A call that fits is served.
+		if r := post(t, url, "/v1/chat/completions", key, chatBody(8, false)); r.status != http.StatusOK {
+			t.Errorf("a call within 50 tokens: %d %s", r.status, r.raw)
+		}
+	})
+
+	t.Run("budget", func(t *testing.T) {
+		key := createKey(t, url, []string{"tiny"}, nil)
+		served := 0
+		var refused reply
+		// Each call costs a few hundred µ$: the budget runs out after a
+		// handful. (Calls admitted before the router's price watch has
+		// the new price still count in the ledger.)
+		until(t, 60, "the budget runs out", func() bool {
+			refused = post(t, url, "/v1/chat/completions", key, chatBody(8, false))
+			if refused.status == http.StatusOK {
+				served++
+			}
+			return refused.status != http.StatusOK
+		})
+		if served == 0 {
+			t.Errorf("no call was served before the budget ran out")
+		}
+		e := errorOf(refused)
+		if refused.status != http.StatusTooManyRequests || e["type"] != "insufficient_quota" || e["code"] != "insufficient_quota" {
+			t.Fatalf("OpenAI: %d %s, want 429 insufficient_quota", refused.status, refused.raw)
+		}
+		if refused.header.Get("X-Ratelimit-Limit-Requests") != "" {
+			t.Errorf("a budget refusal carries rate limit headers: %v", refused.header)
+		}
+		if r := post(t, url, "/v1/messages", key, messagesBody(8)); r.status != http.StatusPaymentRequired || errorOf(r)["type"] != "billing_error" {
+			t.Errorf("Anthropic: %d %s, want 402 billing_error", r.status, r.raw)
+		}
+		_, err := routerv1connect.NewRouterServiceClient(clientWith(key), url).Generate(ctx, connect.NewRequest(generateRequest(8)))
+		if connect.CodeOf(err) != connect.CodeResourceExhausted {
+			t.Fatalf("Connect: %v, want resource_exhausted", err)
+		}
+		if d := connectDetail(t, err); d.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_QUOTA_EXCEEDED || d.GetLimitName() != "budget:tiny" || d.GetLimitValue() != limit {
+			t.Errorf("ErrorDetail %v, want QUOTA_EXCEEDED on budget:tiny, limit %d", d, limit)
+		}
+		// Settlements reach the quota service in batches: the 50% alert
+		// fires once they have.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res, err := quota.ListBudgetAlerts(ctx, connect.NewRequest(&quotav1.ListBudgetAlertsRequest{BudgetId: "tiny"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Msg.GetAlerts()) == 1 && res.Msg.GetAlerts()[0].GetThresholdPercent() == 50 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("alerts %v, want the 50%% alert of budget tiny", res.Msg.GetAlerts())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		b, err := quota.GetBudget(ctx, connect.NewRequest(&quotav1.GetBudgetRequest{Id: "tiny"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := b.Msg.GetBudget().GetStatus(); st.GetSpentMicros() <= limit/2 {
+			t.Errorf("status %v: want more than half of %d spent", st, limit)
+		}
+	})
+}
