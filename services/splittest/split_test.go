@@ -3,6 +3,7 @@ package splittest
 import (
 	"bufio"
 	"encoding/json"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/consul/api"
+
+	"github.com/manifoldgw/manifold/services/internal/discovery/consultest"
+	"github.com/manifoldgw/manifold/services/workflows"
 )
 
 // chat sends one OpenAI-style chat completion through a router and returns
@@ -72,6 +76,15 @@ func TestSplitDeployment(t *testing.T) {
 	prompts1 := c.start("prompts-1", "prompts")
 	prompts2 := c.start("prompts-2", "prompts")
 	audit := c.start("audit", "audit")
+	// Workflows run on a real Temporal server (the dev server of the
+	// Temporal CLI, standing in for a cluster).
+	temporal, err := workflows.StartDevServer(t.Context(), consultest.Binary(t, "temporal"),
+		filepath.Join(t.TempDir(), "temporal.db"), "default", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { <-temporal.Done() })
+	flows := c.start("workflows", "workflows", "--temporal.address", temporal.Addr)
 	// The second router paces the demo model's streamed tokens, so that a
 	// stream is still running when it is told to stop.
 	router1 := c.start("router-1", "router")
@@ -80,7 +93,7 @@ func TestSplitDeployment(t *testing.T) {
 	// The catalog lists every instance, and every check passes.
 	want := map[string][]*proc{
 		"keyvault": {keyvault}, "quota": {quota}, "prompts": {prompts1, prompts2},
-		"audit": {audit}, "router": {router1, router2},
+		"audit": {audit}, "workflows": {flows}, "router": {router1, router2},
 	}
 	for service, procs := range want {
 		eventually(t, service+" passing in consul", func() bool {

@@ -267,7 +267,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 	}
 	logger.Info("manifold serving", "addr", ln.Addr().String(), "services", names, "storage", string(db.Driver()))
 	var registered []discovery.Registration
-	if d.discovery != nil {
+	if d.discovery != nil && cfg.Consul.Register {
 		host, port, err := cfg.Consul.Advertised(ln.Addr().String())
 		if err != nil {
 			ln.Close()

@@ -22,6 +22,10 @@ type Config struct {
 	Addr string
 	// Token is the Consul ACL token, if the agent requires one.
 	Token string
+	// Register makes the process register its services itself; false
+	// leaves registration to the agent's service definitions
+	// (deploy/consul) and only resolves the other services.
+	Register bool
 	// AdvertiseAddr is the host:port registered for this process's
 	// services; empty means the listener's address (its host must then be
 	// a specific address, not 0.0.0.0).
@@ -37,13 +41,14 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{CheckInterval: time.Second, DeregisterAfter: time.Minute, Version: "dev"}
+	return Config{Register: true, CheckInterval: time.Second, DeregisterAfter: time.Minute, Version: "dev"}
 }
 
 // RegisterFlags registers the flags, using the current values as defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "consul.addr", c.Addr, "host:port of the Consul agent's HTTP API: register this process's services and find the others there (split mode); empty: no Consul")
 	fs.StringVar(&c.Token, "consul.token", c.Token, "Consul ACL token (prefer MANIFOLD_CONSUL_TOKEN)")
+	fs.BoolVar(&c.Register, "consul.register", c.Register, "register this process's services in Consul (false: the Consul agent's service definitions do)")
 	fs.StringVar(&c.AdvertiseAddr, "consul.advertise-addr", c.AdvertiseAddr, "host:port other processes reach this one at; empty: the listening address")
 	fs.DurationVar(&c.CheckInterval, "consul.check-interval", c.CheckInterval, "how often Consul checks each registered service's gRPC health")
 	fs.DurationVar(&c.DeregisterAfter, "consul.deregister-critical-after", c.DeregisterAfter, "how long an instance may stay critical before Consul removes it")
