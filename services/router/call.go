@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 
@@ -45,6 +46,26 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Caller, err
 
 type authErrKey struct{}
 
+// checkKey authenticates a virtual key for a client at peer; a client whose
+// attempts keep failing waits longer before each new one.
+func (s *Service) checkKey(ctx context.Context, secret, peer string) (*Caller, error) {
+	client := peer
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		client = host
+	}
+	if err := s.authFailures.Wait(ctx, client); err != nil {
+		return nil, apierror.As(err)
+	}
+	c, err := s.hooks.Auth.Authenticate(ctx, secret)
+	switch {
+	case err == nil:
+		s.authFailures.Succeed(client)
+	case apierror.As(err).Class == mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION && secret != "":
+		s.authFailures.Fail(client)
+	}
+	return c, err
+}
+
 // AuthenticateHTTP resolves the virtual key of a request to an HTTP surface
 // (OpenAI- and Anthropic-compatible), sent as "Authorization: Bearer <key>"
 // or "x-api-key: <key>". The caller, or the reason it was refused, rides in
@@ -57,7 +78,7 @@ func (s *Service) AuthenticateHTTP(next http.Handler) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		if c, err := s.hooks.Auth.Authenticate(ctx, SecretFrom(r.Header)); err != nil {
+		if c, err := s.checkKey(ctx, SecretFrom(r.Header), r.RemoteAddr); err != nil {
 			ctx = context.WithValue(ctx, authErrKey{}, err)
 		} else {
 			ctx = WithCaller(ctx, c)

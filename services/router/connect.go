@@ -16,7 +16,7 @@ import (
 
 // Generate answers in one response (Connect).
 func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.GenerateRequest]) (*connect.Response[routerv1.GenerateResponse], error) {
-	ctx, err := s.authenticate(ctx, req.Header())
+	ctx, err := s.authenticate(ctx, req.Header(), req.Peer().Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +30,7 @@ func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.Ge
 // GenerateStream answers as a stream of events (Connect). Errors before the
 // first event are Connect errors; after it, an error event ends the stream.
 func (s *Service) GenerateStream(ctx context.Context, req *connect.Request[routerv1.GenerateStreamRequest], stream *connect.ServerStream[routerv1.GenerateStreamResponse]) error {
-	ctx, err := s.authenticate(ctx, req.Header())
+	ctx, err := s.authenticate(ctx, req.Header(), req.Peer().Addr)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (s *Service) GenerateStream(ctx context.Context, req *connect.Request[route
 
 // Embed embeds texts (Connect).
 func (s *Service) Embed(ctx context.Context, req *connect.Request[routerv1.EmbedRequest]) (*connect.Response[routerv1.EmbedResponse], error) {
-	ctx, err := s.authenticate(ctx, req.Header())
+	ctx, err := s.authenticate(ctx, req.Header(), req.Peer().Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -54,11 +54,11 @@ func (s *Service) Embed(ctx context.Context, req *connect.Request[routerv1.Embed
 
 // authenticate resolves the virtual key of a Connect call, sent as
 // "Authorization: Bearer <key>" or "x-api-key: <key>".
-func (s *Service) authenticate(ctx context.Context, h http.Header) (context.Context, error) {
+func (s *Service) authenticate(ctx context.Context, h http.Header, peer string) (context.Context, error) {
 	if s.hooks.Auth == nil {
 		return ctx, nil
 	}
-	c, err := s.hooks.Auth.Authenticate(ctx, SecretFrom(h))
+	c, err := s.checkKey(ctx, SecretFrom(h), peer)
 	if err != nil {
 		return ctx, err
 	}

@@ -21,6 +21,7 @@ import (
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/router/provider"
@@ -41,6 +42,9 @@ const (
 // Service implements RouterService and the engine behind every surface.
 type Service struct {
 	routerv1connect.UnimplementedRouterServiceHandler
+
+	// authFailures slows down clients whose virtual keys keep failing.
+	authFailures access.Throttle
 
 	cfg    Config
 	logger *slog.Logger
