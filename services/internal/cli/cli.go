@@ -81,6 +81,8 @@ var commands = []command{
 	{"keys", "keys create|list|revoke|rotate: manage virtual keys", keys},
 	{"credentials", "credentials put|list|rotate|delete: manage provider credentials", credentials},
 	{"prompts", "prompts create|update|get|list|versions|diff|label|render|publish|unpublish: manage prompts and prompt APIs", prompts},
+	{"chains", "chains put|get|list|versions: manage chain definitions", chains},
+	{"runs", "runs start|list|get|approve|reject|cancel: run chains and decide their approvals", runs},
 }
 
 func usage() string {
