@@ -40,6 +40,42 @@ type chatRequest struct {
 	Metadata            map[string]string `json:"metadata"`
 	Stream              bool              `json:"stream"`
 	StreamOptions       *streamOptions    `json:"stream_options"`
+	// Prompt is Manifold's extension: a managed prompt to render, whose
+	// messages come before messages (which may then be empty).
+	Prompt *chatPrompt `json:"prompt"`
+}
+
+// chatPrompt references a managed prompt: by name, at a label or an exact
+// version (neither: "production"), with its variables as a JSON object.
+type chatPrompt struct {
+	Name      string          `json:"name"`
+	Label     string          `json:"label"`
+	Version   int32           `json:"version"`
+	Variables json.RawMessage `json:"variables"`
+}
+
+func (p *chatPrompt) toMCP() (*mcpv1.PromptRef, error) {
+	ref := &mcpv1.PromptRef{Name: p.Name}
+	switch {
+	case p.Label != "" && p.Version != 0:
+		return nil, apierror.Invalid("prompt", "give prompt.label or prompt.version, not both")
+	case p.Label != "":
+		ref.Selector = &mcpv1.PromptRef_Label{Label: p.Label}
+	case p.Version != 0:
+		ref.Selector = &mcpv1.PromptRef_Version{Version: p.Version}
+	}
+	if len(p.Variables) > 0 && string(p.Variables) != "null" {
+		var vars map[string]any
+		if err := json.Unmarshal(p.Variables, &vars); err != nil || vars == nil {
+			return nil, apierror.Invalid("prompt.variables", "prompt.variables must be a JSON object")
+		}
+		st, err := structpb.NewStruct(vars)
+		if err != nil {
+			return nil, apierror.Invalid("prompt.variables", "prompt.variables: %v", err)
+		}
+		ref.Variables = st
+	}
+	return ref, nil
 }
 
 type streamOptions struct {
@@ -229,10 +265,17 @@ func (c *chatRequest) toMCP() (*mcpv1.Request, error) {
 			return nil, e
 		}
 	}
-	if len(c.Messages) == 0 {
+	if len(c.Messages) == 0 && c.Prompt == nil {
 		return nil, apierror.Invalid("messages", "messages must contain at least one message")
 	}
 	r := &mcpv1.Request{Model: c.Model, Messages: make([]*mcpv1.Message, 0, len(c.Messages))}
+	if c.Prompt != nil {
+		ref, err := c.Prompt.toMCP()
+		if err != nil {
+			return nil, err
+		}
+		r.Prompt = ref
+	}
 	for i := range c.Messages {
 		m, err := c.Messages[i].toMCP(i)
 		if err != nil {
