@@ -165,17 +165,26 @@ catalog:
     - name: emu-key
       api_key_env: BENCH_EMU_KEY
 EOF
-BENCH_EMU_KEY=$EMU_KEY bin/manifold serve --addr "$GW_ADDR" --data-dir "$TMP/data" \
+# As shipped: keys required (a virtual key made with the CLI), quota
+# admission, the call log to the audit service on SQLite, metrics.
+ADMIN_TOKEN=bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+BENCH_EMU_KEY=$EMU_KEY MANIFOLD_ADMIN_TOKEN=$ADMIN_TOKEN bin/manifold serve --addr "$GW_ADDR" --data-dir "$TMP/data" \
 	--log.level warn --config "$TMP/bench.yaml" >"$TMP/manifold.log" 2>&1 &
 GW_PID=$!
 PIDS+=("$GW_PID")
 wait_port "$GW_ADDR" manifold
+GW_KEY=$(bin/manifold keys create --server "http://$GW_ADDR" --token "$ADMIN_TOKEN" --name bench --user bench \
+	--models "$GW_MODEL" | sed -n 's/^secret: //p')
+[[ $GW_KEY == mk-* ]] || die "could not create a virtual key for the benchmark"
 
 # --- checks ------------------------------------------------------------------
 
 TARGETS=(direct nginx goproxy manifold)
 declare -A URL=([direct]=http://$EMU_ADDR [nginx]=http://$NGINX_ADDR [goproxy]=http://$PROXY_ADDR [manifold]=http://$GW_ADDR)
 declare -A MODEL=([direct]=$EMU_MODEL [nginx]=$EMU_MODEL [goproxy]=$EMU_MODEL [manifold]=$GW_MODEL)
+# The emulator checks its own key; the gateway checks the virtual key and
+# sends the emulator's key upstream itself.
+declare -A KEY=([direct]=$EMU_KEY [nginx]=$EMU_KEY [goproxy]=$EMU_KEY [manifold]=$GW_KEY)
 declare -A LABEL=([direct]="emulator, direct" [nginx]="nginx $("$NGINX" -v 2>&1 | sed 's,.*/,,')" [goproxy]="Go httputil.ReverseProxy" [manifold]="manifold")
 
 # pids TARGET: the processes whose CPU time counts for TARGET.
@@ -210,7 +219,7 @@ body() { # MODEL STREAM
 check() {
 	local t=$1 s=$2 code out="$TMP/check-$1-$2"
 	code=$(curl -sS -o "$out" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
-		-H "Authorization: Bearer $EMU_KEY" --data-binary "$(body "${MODEL[$t]}" "$s")" \
+		-H "Authorization: Bearer ${KEY[$t]}" --data-binary "$(body "${MODEL[$t]}" "$s")" \
 		"${URL[$t]}/v1/chat/completions") || code=000
 	if [[ $code != 200 ]]; then
 		die "$t answered HTTP $code to POST /v1/chat/completions (stream=$s): $(head -c 400 "$out" 2>/dev/null)"
@@ -238,7 +247,7 @@ THREADS=$(nproc)
 # wrk_run TARGET STREAM CONNS THREADS SECONDS: prints wrk's BENCH line.
 wrk_run() {
 	local out
-	out=$(BENCH_MODEL=${MODEL[$1]} BENCH_KEY=$EMU_KEY BENCH_STREAM=$2 \
+	out=$(BENCH_MODEL=${MODEL[$1]} BENCH_KEY=${KEY[$1]} BENCH_STREAM=$2 \
 		wrk -t"$4" -c"$3" -d"$5"s --timeout 5s -s tools/bench.lua "${URL[$1]}/v1/chat/completions") ||
 		die "wrk against $1 failed: $out"
 	grep '^BENCH ' <<<"$out" || die "wrk printed no summary: $out"
@@ -331,7 +340,7 @@ PERF_SELF=""
 PERF_CUM=""
 if [[ $PROFILE == 1 ]] && command -v perf >/dev/null; then
 	log "profiling manifold for 5s under JSON load (perf)"
-	BENCH_MODEL=$GW_MODEL BENCH_KEY=$EMU_KEY BENCH_STREAM=0 \
+	BENCH_MODEL=$GW_MODEL BENCH_KEY=$GW_KEY BENCH_STREAM=0 \
 		wrk -t"$THREADS" -c"$CONNS" -d7s -s tools/bench.lua "${URL[manifold]}/v1/chat/completions" >/dev/null &
 	wrk_pid=$!
 	sleep 1
@@ -393,9 +402,10 @@ make bench
 - **Load generator and targets share the machine** (wrk with $THREADS threads); the figures are for comparing
   the rows with each other, not for capacity planning.
 
-> Authentication, quotas and the call log are not implemented yet (they land with later issues): the manifold
-> figures are for routing and translation only (OpenAI wire format → Model Context Protocol → OpenAI provider
-> adapter → and back). They will be re-measured when those land.
+> The manifold figures are for the gateway as shipped: every request authenticated with a virtual key (from the
+> router's key cache), admitted by quota leases, translated (OpenAI wire format → Model Context Protocol → OpenAI
+> provider adapter → and back), recorded in the call log (batched to the audit service, SQLite) and counted in
+> the Prometheus metrics; tracing off (no OTLP endpoint).
 
 ## What is measured
 
