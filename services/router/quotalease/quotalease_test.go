@@ -2,12 +2,10 @@ package quotalease_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +20,9 @@ import (
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/dial"
 	openaiemu "github.com/manifoldgw/manifold/services/internal/emulator/openai"
-	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/quota"
 	"github.com/manifoldgw/manifold/services/quota/quotatest"
-	"github.com/manifoldgw/manifold/services/quota/store"
 	"github.com/manifoldgw/manifold/services/router"
-	"github.com/manifoldgw/manifold/services/router/demo"
 	"github.com/manifoldgw/manifold/services/router/quotalease"
 )
 
@@ -41,6 +36,13 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // on it and a route "chat" to it.
 func upstream(t *testing.T, opts openaiemu.Options) router.Spec {
 	t.Helper()
+	spec, _ := upstreamEmulator(t, opts)
+	return spec
+}
+
+// upstreamEmulator is upstream, also returning the emulator to script.
+func upstreamEmulator(t *testing.T, opts openaiemu.Options) (router.Spec, *openaiemu.Emulator) {
+	t.Helper()
 	emu := openaiemu.New()
 	emu.Configure(opts)
 	srv := httptest.NewServer(emu)
@@ -51,7 +53,7 @@ func upstream(t *testing.T, opts openaiemu.Options) router.Spec {
 		Models:      []*routerv1.Model{{Name: model, Provider: "openai", UpstreamModel: "gpt-4o-mini", MaxOutputTokens: 64}},
 		Credentials: []router.CredentialSpec{{Name: "openai-key", APIKeyEnv: "MANIFOLD_TEST_QUOTA_OPENAI"}},
 		Routes:      []*routerv1.Route{{Name: "chat", Targets: []*routerv1.Target{{Model: model}}}},
-	}
+	}, emu
 }
 
 // replica is one router with its own lease admission.
@@ -96,120 +98,6 @@ func request(text string, maxOut int32) *mcpv1.Request {
 	return &mcpv1.Request{Model: "chat", Messages: []*mcpv1.Message{{Role: mcpv1.Role_ROLE_USER,
 		Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: text}}}}},
 		Sampling: &mcpv1.SamplingParams{MaxOutputTokens: &maxOut}}
-}
-
-// estimate is the admission's worst case for r, by the documented formula.
-func estimate(r *mcpv1.Request) int64 {
-	in := demo.CountRequestTokens(r)
-	return (in*price.GetInputPerMtokMicros() + int64(r.GetSampling().GetMaxOutputTokens())*price.GetReasoningPerMtokMicros() + 999_999) / 1_000_000
-}
-
-// TestReplicasNeverOverspend runs 4 router replicas with 200 concurrent
-// streaming and non-streaming callers against one team budget: on SQLite
-// with one quota service (all-in-one), and on PostgreSQL with two quota
-// services sharing the database (split). The settled total equals the sum
-// of each call's cost and stays within the documented bound.
-func TestReplicasNeverOverspend(t *testing.T) {
-	for _, d := range []struct {
-		name     string
-		open     func(testing.TB) *storage.DB
-		services int
-	}{{"sqlite", quotatest.OpenSQLite, 1}, {"postgres", quotatest.OpenPostgres, 2}} {
-		t.Run(d.name, func(t *testing.T) {
-			db := d.open(t)
-			var urls []string
-			for range d.services {
-				_, url := quotatest.Serve(t, db, quota.DefaultConfig())
-				urls = append(urls, url)
-			}
-			const limit = 4_000
-			setup(t, client(urls[0]), &quotav1.Budget{Id: "team-ml", Subject: &quotav1.Subject{Kind: quotav1.SubjectKind_SUBJECT_KIND_TEAM, Id: "ml"},
-				Period: quotav1.BudgetPeriod_BUDGET_PERIOD_MONTHLY, LimitMicros: limit})
-			catalog := upstream(t, openaiemu.Options{})
-			var replicas []*replica
-			for i := range 4 {
-				replicas = append(replicas, newReplica(t, fmt.Sprintf("replica-%d", i), catalog, urls[i%len(urls)]))
-			}
-			var (
-				mu               sync.Mutex
-				costs, overshoot int64
-				served, refused  int
-				wg               sync.WaitGroup
-			)
-			for i := range 200 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					rep := replicas[i%4]
-					ctx := router.WithCaller(t.Context(), &router.Caller{KeyID: fmt.Sprint("key-", i%7), Team: "ml"})
-					r := request(fmt.Sprintf("caller %d asks a question about budgets", i), int32(8+i%24))
-					var usage *mcpv1.Usage
-					var err error
-					if i%2 == 0 {
-						var res *mcpv1.Response
-						res, err = rep.svc.Do(ctx, r, router.SurfaceConnect)
-						usage = res.GetUsage()
-					} else {
-						err = rep.svc.DoStream(ctx, r, router.SurfaceConnect, func(ev *mcpv1.StreamEvent) error {
-							if u := ev.GetUsage(); u != nil {
-								usage = u
-							}
-							return nil
-						})
-					}
-					mu.Lock()
-					defer mu.Unlock()
-					if err != nil {
-						if apierror.As(err).Class != mcpv1.ErrorClass_ERROR_CLASS_QUOTA_EXCEEDED {
-							t.Errorf("call %d: %v", i, err)
-						}
-						refused++
-						return
-					}
-					if usage == nil {
-						t.Errorf("call %d: no usage", i)
-						return
-					}
-					cost := store.Cost(price, usage)
-					costs += cost
-					overshoot += max(0, cost-estimate(r))
-					served++
-				}()
-			}
-			wg.Wait()
-			for _, rep := range replicas {
-				if err := rep.adm.Close(t.Context()); err != nil {
-					t.Fatalf("close: %v", err)
-				}
-			}
-			b, err := client(urls[0]).GetBudget(t.Context(), connect.NewRequest(&quotav1.GetBudgetRequest{Id: "team-ml"}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			st := b.Msg.GetBudget().GetStatus()
-			t.Logf("served %d, refused %d, spent %d of %d, bound %d", served, refused, st.GetSpentMicros(), limit, overshoot)
-			if st.GetSpentMicros() != costs {
-				t.Errorf("settled %d, want the sum of call costs %d", st.GetSpentMicros(), costs)
-			}
-			if st.GetSpentMicros() > limit+overshoot {
-				t.Errorf("spent %d exceeds limit %d + bound %d", st.GetSpentMicros(), limit, overshoot)
-			}
-			if st.GetHeldMicros() != 0 {
-				t.Errorf("held %d after every replica returned its leases", st.GetHeldMicros())
-			}
-			if refused == 0 || served == 0 {
-				t.Errorf("served %d, refused %d: the budget should run out part way", served, refused)
-			}
-			rep, err := client(urls[len(urls)-1]).GetUsageReport(t.Context(), connect.NewRequest(&quotav1.GetUsageReportRequest{
-				Range: &quotav1.TimeRange{Start: st.GetPeriodStart(), End: st.GetPeriodEnd()}}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tot := rep.Msg.GetTotal(); tot.GetRequests() != int64(served) || tot.GetUsage().GetCostMicros() != costs {
-				t.Errorf("ledger: %d calls costing %d, want %d costing %d", tot.GetRequests(), tot.GetUsage().GetCostMicros(), served, costs)
-			}
-		})
-	}
 }
 
 // TestFailedCallReleases checks a call that fails before any token is
