@@ -156,28 +156,63 @@ func everything() *quotav1.TimeRange {
 }
 
 // BenchmarkAdmit measures the quota decision on the hot path: admitting
-// and settling a call from a warm lease (no RPC).
+// a call from warm leases (no RPC) and releasing it; with one budget
+// lease, with a budget and a rate limit's request and token leases, and
+// the latter from every core at once.
 func BenchmarkAdmit(b *testing.B) {
 	db := quotatest.OpenSQLite(b)
 	_, url := quotatest.Serve(b, db, quota.DefaultConfig())
 	c := client(url)
 	ctx := context.Background()
+	if _, err := c.PutPrice(ctx, connect.NewRequest(&quotav1.PutPriceRequest{Price: price})); err != nil {
+		b.Fatal(err)
+	}
 	if _, err := c.PutBudget(ctx, connect.NewRequest(&quotav1.PutBudgetRequest{Budget: &quotav1.Budget{Id: "big", Subject: &quotav1.Subject{Kind: quotav1.SubjectKind_SUBJECT_KIND_VIRTUAL_KEY, Id: "k1"},
 		Period: quotav1.BudgetPeriod_BUDGET_PERIOD_LIFETIME, LimitMicros: 1 << 50}})); err != nil {
 		b.Fatal(err)
 	}
-	adm := quotalease.New(dial.Target{BaseURL: url, Client: http.DefaultClient}, quotalease.DefaultConfig("bench"), quiet())
-	call := &router.CallInfo{ID: "call_bench", Caller: &router.Caller{KeyID: "k1"}, Model: model, EstimatedInputTokens: 100, MaxOutputTokens: 100}
-	if _, err := adm.Admit(ctx, call); err != nil { // warm the lease
+	if _, err := c.PutRateLimit(ctx, connect.NewRequest(&quotav1.PutRateLimitRequest{RateLimit: &quotav1.RateLimit{Id: "wide", RequestsPerMinute: 1 << 40, TokensPerMinute: 1 << 50}})); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	for b.Loop() {
-		t, err := adm.Admit(ctx, call)
-		if err != nil {
-			b.Fatal(err)
-		}
-		t.Settle(nil)
+	adm := quotalease.New(dial.Target{BaseURL: url, Client: http.DefaultClient}, quotalease.DefaultConfig("bench"), quiet())
+	for _, bc := range []struct {
+		name     string
+		caller   *router.Caller
+		parallel bool
+	}{
+		{"budget", &router.Caller{KeyID: "k1"}, false},
+		{"budget+rpm+tpm", &router.Caller{KeyID: "k1", RateLimitIDs: []string{"wide"}}, false},
+		{"budget+rpm+tpm/parallel", &router.Caller{KeyID: "k1", RateLimitIDs: []string{"wide"}}, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			call := &router.CallInfo{ID: "call_bench", Caller: bc.caller, Model: model, EstimatedInputTokens: 100, MaxOutputTokens: 100}
+			t, err := adm.Admit(ctx, call) // warm the leases
+			if err != nil {
+				b.Fatal(err)
+			}
+			t.Settle(nil)
+			b.ReportAllocs()
+			if bc.parallel {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						t, err := adm.Admit(ctx, call)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						t.Settle(nil)
+					}
+				})
+				return
+			}
+			for b.Loop() {
+				t, err := adm.Admit(ctx, call)
+				if err != nil {
+					b.Fatal(err)
+				}
+				t.Settle(nil)
+			}
+		})
 	}
 }
 
