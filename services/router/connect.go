@@ -16,10 +16,7 @@ import (
 
 // Generate answers in one response (Connect).
 func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.GenerateRequest]) (*connect.Response[routerv1.GenerateResponse], error) {
-	ctx, err := s.authenticate(ctx, req.Header(), req.Peer().Addr)
-	if err != nil {
-		return nil, err
-	}
+	ctx = s.identify(ctx, req.Header(), req.Peer().Addr)
 	res, err := s.Do(ctx, req.Msg.GetRequest(), SurfaceConnect)
 	if err != nil {
 		return nil, err
@@ -30,10 +27,7 @@ func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.Ge
 // GenerateStream answers as a stream of events (Connect). Errors before the
 // first event are Connect errors; after it, an error event ends the stream.
 func (s *Service) GenerateStream(ctx context.Context, req *connect.Request[routerv1.GenerateStreamRequest], stream *connect.ServerStream[routerv1.GenerateStreamResponse]) error {
-	ctx, err := s.authenticate(ctx, req.Header(), req.Peer().Addr)
-	if err != nil {
-		return err
-	}
+	ctx = s.identify(ctx, req.Header(), req.Peer().Addr)
 	return s.DoStream(ctx, req.Msg.GetRequest(), SurfaceConnect, func(ev *mcpv1.StreamEvent) error {
 		return stream.Send(&routerv1.GenerateStreamResponse{Event: ev})
 	})
@@ -50,6 +44,20 @@ func (s *Service) Embed(ctx context.Context, req *connect.Request[routerv1.Embed
 		return nil, err
 	}
 	return connect.NewResponse(res), nil
+}
+
+// identify resolves the virtual key of a model call like AuthenticateHTTP:
+// the caller, or why it was refused, rides in the context, so that the
+// call reports (and the call log records) a refusal.
+func (s *Service) identify(ctx context.Context, h http.Header, peer string) context.Context {
+	if s.hooks.Auth == nil {
+		return ctx
+	}
+	c, err := s.checkKey(ctx, SecretFrom(h), peer)
+	if err != nil {
+		return context.WithValue(ctx, authErrKey{}, err)
+	}
+	return WithCaller(ctx, c)
 }
 
 // authenticate resolves the virtual key of a Connect call, sent as
