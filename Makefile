@@ -81,3 +81,10 @@ clean-tools:
 .PHONY: bench
 bench:
 	@tools/bench.sh
+
+# A local split deployment: a Consul dev agent, a Temporal dev server, one
+# process per service and two routers on PostgreSQL, on loopback ports;
+# Ctrl-C stops it (tools/dev-split.sh, docs/SPLIT.md).
+.PHONY: dev-split
+dev-split: tools
+	@tools/dev-split.sh

@@ -296,3 +296,36 @@ func TestDeployAssets(t *testing.T) {
 		t.Errorf("consul validate deploy/consul: %v\n%s", err, out)
 	}
 }
+
+// TestDevSplitFlags checks that tools/dev-split.sh passes manifold serve
+// only flags it accepts.
+func TestDevSplitFlags(t *testing.T) {
+	data, err := os.ReadFile("../../tools/dev-split.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := serveFlags()
+	script := strings.ReplaceAll(string(data), "\\\n", " ")
+	checked := 0
+	for _, line := range strings.Split(script, "\n") {
+		line = strings.TrimSpace(line)
+		// The manifold command line, and the calls of its serve function.
+		if !strings.Contains(line, "bin/manifold serve") && !strings.HasPrefix(line, "serve ") {
+			continue
+		}
+		for _, field := range strings.Fields(line) {
+			name, ok := strings.CutPrefix(field, "--")
+			if !ok {
+				continue
+			}
+			name, _, _ = strings.Cut(name, "=")
+			checked++
+			if fs.Lookup(name) == nil {
+				t.Errorf("tools/dev-split.sh: manifold serve has no flag --%s (%s)", name, line)
+			}
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("found only %d manifold flags in tools/dev-split.sh; did its manifold command line change shape?", checked)
+	}
+}
