@@ -118,11 +118,11 @@ func freeAddr(t *testing.T) string {
 
 // startGateway runs manifold serve on dataDir against the Temporal server
 // and waits, bounded, until the workflow service answers.
-func startGateway(t *testing.T, dataDir, configFile, temporalAddr string) *gateway {
+func startGateway(t *testing.T, dataDir, configFile, temporalAddr string, authRequired bool) *gateway {
 	t.Helper()
 	addr := freeAddr(t)
 	args := []string{"serve", "--addr", addr, "--data-dir", dataDir, "--config", configFile,
-		"--auth.required=false", "--admin-token", adminToken, "--router.demo-token-delay", "0", "--log.level", "warn"}
+		fmt.Sprintf("--auth.required=%v", authRequired), "--admin-token", adminToken, "--router.demo-token-delay", "0", "--log.level", "warn"}
 	if temporalAddr != "" {
 		args = append(args, "--temporal.address", temporalAddr)
 	}
@@ -135,7 +135,7 @@ func startGateway(t *testing.T, dataDir, configFile, temporalAddr string) *gatew
 	}
 	go func() { _ = cmd.Wait(); close(g.done) }()
 	t.Cleanup(func() { g.kill() })
-	client := workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, g.url)
+	client := workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, g.url, withToken(adminToken))
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		_, err := client.ListRuns(t.Context(), connect.NewRequest(&workflowsv1.ListRunsRequest{PageSize: 1}))
@@ -311,8 +311,22 @@ func approvalChain() *workflowsv1.ChainSpec {
 	}, Output: &workflowsv1.ValueRef{Step: "draft", Pointer: "/text"}}
 }
 
+// withToken sends token as the bearer key of calls that set none.
+func withToken(token string) connect.ClientOption {
+	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if token != "" && req.Header().Get("Authorization") == "" {
+				req.Header().Set("Authorization", "Bearer "+token)
+			}
+			return next(ctx, req)
+		}
+	}))
+}
+
 type env struct {
 	t        *testing.T
+	auth     bool   // keys required
+	token    string // the admin key the env's client sends
 	temporal string
 	dataDir  string
 	config   string
@@ -323,29 +337,29 @@ type env struct {
 }
 
 // newEnv starts Temporal, the fake model, the tool and the gateway.
-func newEnv(t *testing.T) *env { return newEnvWith(t, startTemporal(t)) }
+func newEnv(t *testing.T) *env { return newEnvWith(t, startTemporal(t), false) }
 
 // newEnvWith uses the Temporal server at temporalAddr; "" lets manifold
 // start its embedded dev server.
-func newEnvWith(t *testing.T, temporalAddr string) *env {
-	e := &env{t: t, temporal: temporalAddr, dataDir: t.TempDir(), model: &fakeModel{cities: []string{"Paris", "Rome"}}, tool: &toolServer{seen: map[string]int{}}}
+func newEnvWith(t *testing.T, temporalAddr string, auth bool) *env {
+	e := &env{t: t, auth: auth, temporal: temporalAddr, dataDir: t.TempDir(), model: &fakeModel{cities: []string{"Paris", "Rome"}}, tool: &toolServer{seen: map[string]int{}}}
 	model := httptest.NewServer(e.model)
 	t.Cleanup(model.Close)
 	tool := httptest.NewServer(e.tool)
 	t.Cleanup(tool.Close)
 	e.toolURL = tool.URL
 	e.config = writeConfig(t, model.URL)
-	e.gw = startGateway(t, e.dataDir, e.config, e.temporal)
+	e.gw = startGateway(t, e.dataDir, e.config, e.temporal, auth)
 	return e
 }
 
 func (e *env) restart() {
 	e.gw.kill()
-	e.gw = startGateway(e.t, e.dataDir, e.config, e.temporal)
+	e.gw = startGateway(e.t, e.dataDir, e.config, e.temporal, e.auth)
 }
 
 func (e *env) client() workflowsv1connect.WorkflowServiceClient {
-	return workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, e.gw.url)
+	return workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, e.gw.url, withToken(e.token))
 }
 
 // adminKey creates an admin key for user with role and returns its secret.
@@ -396,7 +410,12 @@ func (e *env) waitFor(id string, what string, ok func(*workflowsv1.Run) bool) *w
 
 func (e *env) waitStatus(id string, st workflowsv1.RunStatus) *workflowsv1.Run {
 	e.t.Helper()
-	return e.waitFor(id, st.String(), func(r *workflowsv1.Run) bool { return r.GetStatus() == st })
+	return e.waitFor(id, st.String(), func(r *workflowsv1.Run) bool {
+		if r.GetStatus() != st && r.GetEndedAt() != nil {
+			e.t.Fatalf("run %s ended %v, want %v: %v", id, r.GetStatus(), st, r.GetError())
+		}
+		return r.GetStatus() == st
+	})
 }
 
 func (e *env) decide(id, step, digest, key string, approve bool) error {
@@ -550,7 +569,7 @@ func TestCrashRecovery(t *testing.T) {
 // persisted under its data directory; a run waiting for approval survives
 // a crash of the whole process (and of its dev server).
 func TestEmbeddedTemporal(t *testing.T) {
-	e := newEnvWith(t, "")
+	e := newEnvWith(t, "", false)
 	alice := e.adminKey("alice", keyvaultv1.AdminRole_ADMIN_ROLE_DEVELOPER)
 	e.putChain("reply.review", approvalChain())
 	id := e.start("reply.review", map[string]any{"topic": "refunds"})
@@ -578,5 +597,56 @@ func (e *env) recordHistory(id, name string) {
 	}
 	if err := os.WriteFile(filepath.Join("testdata", name+".json"), out, 0o644); err != nil {
 		e.t.Fatal(err)
+	}
+}
+
+// With keys required, a run started by an admin makes its model calls
+// with the virtual key given in X-Manifold-Run-Key, so the router's keys
+// apply: without one the model call is refused and the run fails; an
+// admin key is not accepted as the run's key.
+func TestRunKeyOnTemporal(t *testing.T) {
+	e := newEnvWith(t, startTemporal(t), true)
+	e.token = e.adminKey("alice", keyvaultv1.AdminRole_ADMIN_ROLE_DEVELOPER)
+	kv := keyvaultv1connect.NewKeyVaultServiceClient(http.DefaultClient, e.gw.url, withToken(adminToken))
+	vk, err := kv.CreateVirtualKey(t.Context(), connect.NewRequest(&keyvaultv1.CreateVirtualKeyRequest{
+		Name: "runs", Owner: &keyvaultv1.KeyOwner{Team: "support"}, Scopes: &keyvaultv1.KeyScopes{Models: []string{"fake"}},
+	}))
+	if err != nil {
+		t.Fatalf("create virtual key: %v", err)
+	}
+	e.putChain("weather.report", weatherChain(e.toolURL))
+	startWith := func(key string) (string, error) {
+		in, _ := structpb.NewStruct(map[string]any{"cities": "Paris and Rome"})
+		req := connect.NewRequest(&workflowsv1.StartRunRequest{ChainName: "weather.report", Input: in})
+		if key != "" {
+			req.Header().Set(workflows.RunKeyHeader, key)
+		}
+		res, err := e.client().StartRun(t.Context(), req)
+		if err != nil {
+			return "", err
+		}
+		return res.Msg.GetRun().GetId(), nil
+	}
+
+	id, err := startWith(vk.Msg.GetSecret())
+	if err != nil {
+		t.Fatalf("start with a run key: %v", err)
+	}
+	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+	if run.GetStartedBy() != "alice" || run.GetUsage().GetCostMicros() != 60 {
+		t.Fatalf("run started by %q, usage %v", run.GetStartedBy(), run.GetUsage())
+	}
+
+	id, err = startWith("")
+	if err != nil {
+		t.Fatalf("start without a run key: %v", err)
+	}
+	run = e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_FAILED)
+	if msg := run.GetError().GetMessage(); !strings.Contains(msg, "authentication") && !strings.Contains(msg, "API key") {
+		t.Fatalf("run without a key failed with %q", msg)
+	}
+
+	if _, err := startWith(e.token); connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "must be a virtual key") {
+		t.Fatalf("start with an admin key as run key: %v", err)
 	}
 }

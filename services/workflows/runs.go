@@ -80,9 +80,11 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 		RunID: id, ChainName: cv.GetChainName(), ChainVersion: cv.GetVersion(), ChainLabel: m.GetLabel(),
 		Spec: specBytes, Input: inputJSON, StartedBy: who.name, IdempotencyKey: m.GetIdempotencyKey(), Metadata: m.GetMetadata(),
 	}
-	if !who.admin {
-		in.SealedKey = s.seal.seal(who.key)
+	key, err := s.runKey(ctx, req.Header(), who)
+	if err != nil {
+		return nil, err
 	}
+	in.SealedKey = s.seal.seal(key)
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: s.cfg.TaskQueue,
 		WorkflowExecutionTimeout: chainrun.RunTimeout(cv.GetSpec()),

@@ -202,20 +202,30 @@ type caller struct {
 	key   string // the presented secret, kept only to seal it into a run
 }
 
-// principal authenticates the request's key with the key vault. Without a
-// key vault every caller is "anonymous"; required refuses a request
-// without a key.
+// principal is the request's caller: the principal the admin guard put in
+// ctx, else the presented key as the key vault resolves it. Without a key
+// vault every caller is "anonymous"; required refuses a request that
+// presents no key.
 func (s *Service) principal(ctx context.Context, h http.Header, required bool) (*caller, error) {
 	secret := bearer(h)
-	if s.keys == nil {
+	if required && secret == "" {
+		return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "missing API key: send an admin key as Authorization: Bearer <key>")
+	}
+	if p := access.PrincipalFrom(ctx); p != nil {
+		return fromPrincipal(p, secret), nil
+	}
+	if s.keys == nil || secret == "" {
 		return &caller{name: "anonymous", key: secret}, nil
 	}
-	if secret == "" {
-		if required {
-			return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "missing API key: send an admin or virtual key as Authorization: Bearer <key>")
-		}
-		return &caller{name: "anonymous"}, nil
+	p, err := s.authenticate(ctx, secret)
+	if err != nil {
+		return nil, err
 	}
+	return fromPrincipal(p, secret), nil
+}
+
+// authenticate resolves a key with the key vault.
+func (s *Service) authenticate(ctx context.Context, secret string) (*keyvaultv1.Principal, error) {
 	res, err := s.keys.AuthenticateKey(ctx, connect.NewRequest(&keyvaultv1.AuthenticateKeyRequest{Secret: secret}))
 	if err != nil {
 		if connect.CodeOf(err) == connect.CodeUnauthenticated || connect.CodeOf(err) == connect.CodeInvalidArgument {
@@ -223,8 +233,11 @@ func (s *Service) principal(ctx context.Context, h http.Header, required bool) (
 		}
 		return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_UNAVAILABLE, "authenticate: the key vault is unavailable")
 	}
-	p := res.Msg.GetPrincipal()
-	c := &caller{name: p.GetKeyId(), keyID: p.GetKeyId(), key: secret}
+	return res.Msg.GetPrincipal(), nil
+}
+
+func fromPrincipal(p *keyvaultv1.Principal, secret string) *caller {
+	c := &caller{name: cmpOr(p.GetKeyId(), p.GetName()), keyID: p.GetKeyId(), key: secret}
 	if p.GetKind() == keyvaultv1.PrincipalKind_PRINCIPAL_KIND_ADMIN_KEY {
 		c.admin = true
 		if u := p.GetOwner().GetUser(); u != "" {
@@ -234,7 +247,43 @@ func (s *Service) principal(ctx context.Context, h http.Header, required bool) (
 			c.roles = []string{strings.ToLower(strings.TrimPrefix(r.String(), "ADMIN_ROLE_"))}
 		}
 	}
-	return c, nil
+	return c
+}
+
+func cmpOr(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// RunKeyHeader carries the virtual key a run's model calls are made and
+// charged with, when the run is started with an admin key.
+const RunKeyHeader = "X-Manifold-Run-Key"
+
+// runKey is the virtual key a run's calls use: the RunKeyHeader, else the
+// caller's own key when it is a virtual key. It must be a valid virtual
+// key; the key vault checks.
+func (s *Service) runKey(ctx context.Context, h http.Header, who *caller) (string, error) {
+	key := strings.TrimSpace(h.Get(RunKeyHeader))
+	if key == "" {
+		if who.admin {
+			return "", nil
+		}
+		return who.key, nil
+	}
+	if s.keys != nil {
+		p, err := s.authenticate(ctx, key)
+		if err != nil {
+			return "", apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "%s: invalid virtual key", RunKeyHeader)
+		}
+		if p.GetKind() != keyvaultv1.PrincipalKind_PRINCIPAL_KIND_VIRTUAL_KEY {
+			return "", apierror.New(mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, "%s must be a virtual key", RunKeyHeader)
+		}
+	}
+	return key, nil
 }
 
 func bearer(h http.Header) string {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
+	"github.com/manifoldgw/manifold/services/workflows"
 )
 
 var runsSummary = map[string]string{
@@ -29,7 +30,7 @@ func runs(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	var r remote
-	var run, step, digest, comment, chain, label, input, key, status string
+	var run, step, digest, comment, chain, label, input, key, status, keyEnv string
 	var version int
 	fs := newFlagSet("runs "+verb, runsSummary[verb], env)
 	r.register(fs)
@@ -40,6 +41,7 @@ func runs(ctx context.Context, args []string, env Env) error {
 		fs.IntVar(&version, "version", 0, "start an exact version")
 		fs.StringVar(&input, "input", "{}", "the run's input as a JSON object")
 		fs.StringVar(&key, "idempotency-key", "", "a repeated start with the same key returns the first run")
+		fs.StringVar(&keyEnv, "run-key-env", "", "environment variable holding the virtual key the run's model calls are made and charged with")
 	case "list":
 		fs.StringVar(&chain, "chain", "", "only runs of this chain")
 		fs.StringVar(&status, "status", "", "only runs in this status, e.g. waiting_for_approval")
@@ -84,7 +86,15 @@ func runs(ctx context.Context, args []string, env Env) error {
 		case label != "":
 			req.Selector = &workflowsv1.StartRunRequest_Label{Label: label}
 		}
-		res, err := c.StartRun(ctx, connect.NewRequest(req))
+		creq := connect.NewRequest(req)
+		if keyEnv != "" {
+			secret := env.Getenv(keyEnv)
+			if secret == "" {
+				return usageError{fmt.Errorf("runs start: --run-key-env %s is empty or unset", keyEnv)}
+			}
+			creq.Header().Set(workflows.RunKeyHeader, secret)
+		}
+		res, err := c.StartRun(ctx, creq)
 		if err != nil {
 			return rpcError(err)
 		}
