@@ -77,6 +77,7 @@ var commands = []command{
 	{"version", "print the version", func(_ context.Context, args []string, env Env) error { return version(args, env) }},
 	{"logs", "list, show or export calls from the call log", logs},
 	{"stats", "aggregate the call log: requests, tokens, cost, latency, errors", stats},
+	{"usage", "usage and cost from the quota ledger by day, key, team, project, model or route", usageCmd},
 	{"audit", "audit verify: check the call log's hash chain", auditCmd},
 	{"keys", "keys create|list|revoke|rotate: manage virtual keys", keys},
 	{"credentials", "credentials put|list|rotate|delete: manage provider credentials", credentials},
