@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+	"go.opentelemetry.io/otel/trace"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
@@ -39,7 +40,7 @@ func (s *Service) Embed(ctx context.Context, req *connect.Request[routerv1.Embed
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.DoEmbed(ctx, req.Msg)
+	res, err := s.DoEmbed(ctx, req.Msg, SurfaceConnect)
 	if err != nil {
 		return nil, err
 	}
@@ -85,18 +86,52 @@ func SecretFrom(h http.Header) string {
 	return strings.TrimSpace(h.Get("X-Api-Key"))
 }
 
-// DoEmbed embeds a validated request's inputs through its route.
-func (s *Service) DoEmbed(ctx context.Context, req *routerv1.EmbedRequest) (*routerv1.EmbedResponse, error) {
-	if err := s.requireCaller(ctx); err != nil {
-		return nil, err
+// DoEmbed embeds a validated request's inputs through its route: the
+// caller's scopes and quota apply, and the call is recorded like a
+// generation.
+func (s *Service) DoEmbed(ctx context.Context, req *routerv1.EmbedRequest, surface Surface) (*routerv1.EmbedResponse, error) {
+	r := &mcpv1.Request{Model: req.GetModel()}
+	cs := &callState{info: CallInfo{ID: newCallID(), Operation: OperationEmbed, Surface: surface, Caller: CallerFrom(ctx),
+		Request: r, Start: s.now(), Trace: trace.SpanContextFromContext(ctx)}}
+	res, md, err := s.embed(ctx, cs, req)
+	var usage *mcpv1.Usage
+	if res != nil {
+		usage = res.Usage
 	}
-	start := s.now()
-	_, p, err := s.plan(&mcpv1.Request{Model: req.GetModel()})
+	s.end(cs, nil, usage, md, mcpv1.FinishReason_FINISH_REASON_UNSPECIFIED, err)
 	if err != nil {
 		return nil, err
 	}
+	return &routerv1.EmbedResponse{Embeddings: res.Embeddings, Usage: res.Usage, Metadata: md}, nil
+}
+
+func (s *Service) embed(ctx context.Context, cs *callState, req *routerv1.EmbedRequest) (*provider.EmbedResult, *mcpv1.ResponseMetadata, error) {
+	if err := s.requireCaller(ctx); err != nil {
+		return nil, nil, err
+	}
+	_, p, err := s.plan(cs.info.Request)
+	if err != nil {
+		return nil, nil, err
+	}
 	if p.targets, err = capable(p.targets, routerv1.Capability_CAPABILITY_EMBEDDINGS); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	cs.plan = p
+	first := p.targets[0]
+	cs.info.Route = p.route.GetName()
+	cs.info.Model, cs.info.Provider, cs.info.ProviderKind = first.model.GetName(), first.provider.cfg.GetName(), first.provider.cfg.GetKind()
+	if err := allowed(cs.info.Caller, req.GetModel(), p); err != nil {
+		return nil, nil, err
+	}
+	for _, in := range req.GetInputs() {
+		cs.info.EstimatedInputTokens += demo.CountTokens(in.GetText()) + int64(len(in.GetTokens().GetIds()))
+	}
+	if s.hooks.Quota != nil {
+		t, err := s.hooks.Quota.Admit(ctx, &cs.info)
+		if err != nil {
+			return nil, nil, err
+		}
+		cs.ticket = t
 	}
 	var res *provider.EmbedResult
 	bt, attempts, err := s.run(ctx, p, &mcpv1.Request{}, false, func(ctx context.Context, bt *boundTarget, call *provider.Call, _ func()) (bool, error) {
@@ -107,18 +142,14 @@ func (s *Service) DoEmbed(ctx context.Context, req *routerv1.EmbedRequest) (*rou
 		return false, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, &mcpv1.ResponseMetadata{Route: cs.info.Route, Attempts: attempts}, err
 	}
 	if res.Usage == nil {
 		res.Usage = &mcpv1.Usage{}
 	}
 	price(bt.model.GetPrices(), res.Usage)
-	latency := s.now().Sub(start)
-	return &routerv1.EmbedResponse{
-		Embeddings: res.Embeddings,
-		Usage:      res.Usage,
-		Metadata:   s.metadata(&callState{plan: p, info: CallInfo{Start: start}}, bt, attempts, latency, latency),
-	}, nil
+	latency := s.now().Sub(cs.info.Start)
+	return res, s.metadata(cs, bt, attempts, latency, latency), nil
 }
 
 // CountTokens estimates input tokens (Connect).

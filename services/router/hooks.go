@@ -45,12 +45,23 @@ type CredentialSource interface {
 	Credential(ctx context.Context, name string) (provider.Credential, bool)
 }
 
+// Operation is the kind of model call.
+type Operation string
+
+// Operations.
+const (
+	OperationGenerate Operation = ""
+	OperationEmbed    Operation = "embed"
+)
+
 // CallInfo describes a call to the quota and audit hooks.
 type CallInfo struct {
-	ID      string
-	Surface Surface
-	Caller  *Caller
-	Route   string
+	ID string
+	// Operation is what the call does: generate (the zero value) or embed.
+	Operation Operation
+	Surface   Surface
+	Caller    *Caller
+	Route     string
 	// Model is the catalog model that served (or will serve) the call.
 	Model    string
 	Provider string

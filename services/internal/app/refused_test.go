@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 
 	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
+	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
@@ -45,6 +48,73 @@ func TestRefusedConnectCallIsRecorded(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the refused call never reached the call log")
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestEmbeddingsAreScopedAndRecorded: embeddings take the key's model
+// scopes and are in the call log as embed operations.
+func TestEmbeddingsAreScopedAndRecorded(t *testing.T) {
+	url := startGateway(t)
+	ctx := t.Context()
+	vault := keyvaultv1connect.NewKeyVaultServiceClient(http.DefaultClient, url, as(adminToken))
+	key := func(models ...string) string {
+		res, err := vault.CreateVirtualKey(ctx, connect.NewRequest(&keyvaultv1.CreateVirtualKeyRequest{
+			Name: "embed", Owner: &keyvaultv1.KeyOwner{User: "app"}, Scopes: &keyvaultv1.KeyScopes{Models: models},
+		}))
+		if err != nil {
+			t.Fatalf("CreateVirtualKey: %v", err)
+		}
+		return res.Msg.GetSecret()
+	}
+	embed := func(key string) int {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/embeddings", strings.NewReader(`{"model": "demo", "input": "embed me"}`))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := embed(key("other-model")); got != http.StatusForbidden {
+		t.Errorf("embeddings with a key scoped to another model: %d, want 403", got)
+	}
+	if got := embed(key("demo")); got != http.StatusOK {
+		t.Fatalf("embeddings with a key scoped to demo: %d, want 200", got)
+	}
+	audit := auditv1connect.NewAuditServiceClient(http.DefaultClient, url, as(adminToken))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := audit.QueryCalls(ctx, connect.NewRequest(&auditv1.QueryCallsRequest{
+			Range: &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
+		}))
+		if err != nil {
+			t.Fatalf("QueryCalls: %v", err)
+		}
+		var ok, refused int
+		for _, r := range res.Msg.GetRecords() {
+			if r.GetOperation() != auditv1.CallOperation_CALL_OPERATION_EMBED || r.GetSurface() != auditv1.Surface_SURFACE_OPENAI {
+				t.Fatalf("record %v: want embed operations on the OpenAI surface", r)
+			}
+			switch {
+			case r.GetStatus() == auditv1.CallStatus_CALL_STATUS_SUCCEEDED && r.GetUsage().GetInputTokens() > 0:
+				ok++
+			case r.GetErrorClass() == mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED:
+				refused++
+			}
+		}
+		if ok == 1 && refused == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("call log: %d succeeded, %d refused embed records; want 1 and 1", ok, refused)
 		}
 		select {
 		case <-ctx.Done():

@@ -56,6 +56,9 @@ func convert(rec *router.CallRecord, policy routerv1.RedactionPolicy, maxBody in
 		FinishReason:     rec.Finish,
 		ReplicaId:        replica,
 	}
+	if rec.Operation == router.OperationEmbed {
+		out.Operation = auditv1.CallOperation_CALL_OPERATION_EMBED
+	}
 	if out.Surface == auditv1.Surface_SURFACE_UNSPECIFIED {
 		out.Surface = auditv1.Surface_SURFACE_CONNECT
 	}

@@ -38,8 +38,11 @@ var genAIProviders = map[routerv1.ProviderKind]string{
 
 func (traceRecorder) RecordCall(rec *router.CallRecord) {
 	ctx := trace.ContextWithSpanContext(context.Background(), rec.Trace)
-	model := rec.Request.GetModel()
-	_, span := otel.Tracer("github.com/manifoldgw/manifold/services/router").Start(ctx, "chat "+model,
+	model, op := rec.Request.GetModel(), "chat"
+	if rec.Operation == router.OperationEmbed {
+		op = "embeddings"
+	}
+	_, span := otel.Tracer("github.com/manifoldgw/manifold/services/router").Start(ctx, op+" "+model,
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(rec.Start))
 	if !span.IsRecording() {
 		span.End()
@@ -48,7 +51,7 @@ func (traceRecorder) RecordCall(rec *router.CallRecord) {
 	c := convert(rec, routerv1.RedactionPolicy_REDACTION_POLICY_METADATA_ONLY, 0, "")
 	s := rec.Request.GetSampling()
 	attrs := []attribute.KeyValue{
-		attribute.String("gen_ai.operation.name", "chat"),
+		attribute.String("gen_ai.operation.name", op),
 		attribute.String("gen_ai.request.model", model),
 		attribute.String("gen_ai.response.model", c.GetModel()),
 		attribute.String("manifold.call.id", rec.ID),

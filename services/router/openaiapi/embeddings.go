@@ -14,6 +14,7 @@ import (
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/validate"
+	"github.com/manifoldgw/manifold/services/router"
 	"github.com/manifoldgw/manifold/services/router/internal/jsonhttp"
 )
 
@@ -155,7 +156,7 @@ func (h *Handler) embeddings(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, embedFieldNames(err))
 		return
 	}
-	res, err := h.router.DoEmbed(r.Context(), req)
+	res, err := h.router.DoEmbed(r.Context(), req, router.SurfaceOpenAI)
 	if err != nil {
 		h.writeError(w, err)
 		return

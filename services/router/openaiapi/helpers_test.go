@@ -152,7 +152,7 @@ func (f *fakeRouter) DoStream(_ context.Context, _ *mcpv1.Request, _ router.Surf
 	return nil
 }
 
-func (f *fakeRouter) DoEmbed(context.Context, *routerv1.EmbedRequest) (*routerv1.EmbedResponse, error) {
+func (f *fakeRouter) DoEmbed(context.Context, *routerv1.EmbedRequest, router.Surface) (*routerv1.EmbedResponse, error) {
 	return &routerv1.EmbedResponse{}, nil
 }
 

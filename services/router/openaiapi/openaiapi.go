@@ -30,7 +30,7 @@ type Router interface {
 	// emitted, later failures arrive as a final error event.
 	DoStream(ctx context.Context, req *mcpv1.Request, surface router.Surface, emit func(*mcpv1.StreamEvent) error) error
 	// DoEmbed embeds a validated request's inputs.
-	DoEmbed(ctx context.Context, req *routerv1.EmbedRequest) (*routerv1.EmbedResponse, error)
+	DoEmbed(ctx context.Context, req *routerv1.EmbedRequest, surface router.Surface) (*routerv1.EmbedResponse, error)
 	// Models lists the catalog.
 	Models() []*routerv1.Model
 }
