@@ -47,6 +47,11 @@ type Config struct {
 	// Backoff is how long an exhausted lease refuses calls locally before
 	// asking the quota service again.
 	Backoff time.Duration
+	// SpoolDir, when set, keeps the settlements the quota service could
+	// not take at shutdown (and those of calls ending after it) in a file,
+	// sent when a replica next runs with the same directory. Empty: they
+	// are logged and lost.
+	SpoolDir string
 }
 
 // DefaultConfig returns the defaults for replica id.
@@ -71,6 +76,9 @@ type Admission struct {
 	settleMu sync.Mutex // serialises flushes
 	pendMu   sync.Mutex
 	pending  []*quotav1.Settlement
+	closed   bool // after Close, settlements are sent one by one or spooled
+	// spooled is true while spool files of earlier runs wait to be sent.
+	spooled bool
 }
 
 // New returns an admission that reaches the quota service at target.
@@ -558,9 +566,23 @@ func (a *Admission) settle(t *ticket, u *mcpv1.Usage) {
 	}
 	st := &quotav1.Settlement{CallId: t.call, LeaseIds: ids, Scope: t.scope, Usage: u, FinishedAt: timestamppb.New(a.now())}
 	a.pendMu.Lock()
-	a.pending = append(a.pending, st)
+	if !a.closed {
+		a.pending = append(a.pending, st)
+		a.pendMu.Unlock()
+		return
+	}
 	a.pendMu.Unlock()
+	// A call that ends after Close (one drained at shutdown) is sent on
+	// its own, or kept in the spool.
+	ctx, cancel := context.WithTimeout(context.Background(), lateSendTimeout)
+	defer cancel()
+	if err := a.send(ctx, []*quotav1.Settlement{st}); err != nil {
+		_ = a.keep([]*quotav1.Settlement{st}, err) // logged
+	}
 }
+
+// lateSendTimeout bounds sending one settlement after Close.
+const lateSendTimeout = 2 * time.Second
 
 // Flush sends every pending settlement now.
 func (a *Admission) Flush(ctx context.Context) error {
@@ -616,7 +638,11 @@ func (a *Admission) Run(ctx context.Context) {
 	}()
 	tick := time.NewTicker(a.cfg.SettleEvery)
 	defer tick.Stop()
+	a.spooled = a.cfg.SpoolDir != ""
 	for done := false; !done; {
+		if a.spooled {
+			a.spooled = !a.Resend(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			done = true
@@ -628,7 +654,7 @@ func (a *Admission) Run(ctx context.Context) {
 		}
 	}
 	wg.Wait()
-	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	closeCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := a.Close(closeCtx); err != nil {
 		a.logger.Warn("close quota leases", "err", err)
@@ -682,6 +708,14 @@ func (a *Admission) renewNow(ctx context.Context, l *lease) error {
 // stand against it (docs/QUOTA.md counts this in the overspend bound).
 func (a *Admission) Close(ctx context.Context) error {
 	ferr := a.Flush(ctx)
+	a.pendMu.Lock()
+	a.closed = true
+	left := a.pending
+	a.pending = nil
+	a.pendMu.Unlock()
+	if len(left) > 0 {
+		ferr = a.keep(left, ferr)
+	}
 	a.mu.Lock()
 	type ret struct {
 		id    string
