@@ -147,8 +147,11 @@ var modules = []module{
 		svc.Use(router.Hooks{Prompts: promptCache})
 		// Budgets and rate limits admit calls from leases of the quota
 		// service, settled in batches; leases are returned on shutdown.
-		leases := quotalease.New(d.target("quota", d.cfg.Quota.Addr), quotalease.DefaultConfig("router-"+strings.ToLower(rand.Text())[:12]),
-			d.logger.With("service", "router", "component", "quotalease"))
+		// Settlements the quota service cannot take at shutdown wait in a
+		// spool under the data directory for the next start.
+		leaseCfg := quotalease.DefaultConfig("router-" + strings.ToLower(rand.Text())[:12])
+		leaseCfg.SpoolDir = filepath.Join(d.cfg.Storage.DataDir, "quota-spool")
+		leases := quotalease.New(d.target("quota", d.cfg.Quota.Addr), leaseCfg, d.logger.With("service", "router", "component", "quotalease"))
 		leasesDone := make(chan struct{})
 		go func() { defer close(leasesDone); leases.Run(d.ctx) }()
 		d.stopped = append(d.stopped, leasesDone)
