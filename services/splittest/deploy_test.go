@@ -95,6 +95,8 @@ func checkConfigFile(t *testing.T, where string, data []byte) {
 		"MANIFOLD_INTERNAL_TOKEN": "internal-token-0123456789",
 		"MANIFOLD_ADMIN_TOKEN":    "admin-token-0123456789",
 		"MANIFOLD_DATABASE_URL":   "postgres://manifold@postgres:5432/manifold",
+		// Set per process by every deploy asset.
+		"MANIFOLD_CONSUL_ADVERTISE_ADDR": "10.0.0.7:8080",
 	}
 	if err := config.Load(fs, []string{"--config", path}, func(k string) string { return secrets[k] }, cfg.Sections()); err != nil {
 		t.Errorf("%s: %v", where, err)

@@ -13,17 +13,26 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/hashicorp/consul/api"
 
+	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	"github.com/manifoldgw/manifold/services/internal/discovery/consultest"
 	"github.com/manifoldgw/manifold/services/workflows"
 )
 
-// chat sends one OpenAI-style chat completion through a router and returns
-// the HTTP status and the answer's text.
+// chat sends one OpenAI-style chat completion of the demo model through a
+// router and returns the HTTP status and the answer's text.
 func chat(t *testing.T, router, key, said string) (int, string) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"model": "demo", "messages": []map[string]string{{"role": "user", "content": said}}})
+	return chatModel(t, router, key, "demo", said)
+}
+
+// chatModel is chat with another model or route.
+func chatModel(t *testing.T, router, key, model, said string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"model": model, "messages": []map[string]string{{"role": "user", "content": said}}})
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, router+"/v1/chat/completions", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+key)
@@ -151,6 +160,45 @@ func TestSplitDeployment(t *testing.T) {
 		eventually(t, "prompt API at "+r.name, func() bool {
 			status, out := callAPI(t, r.URL(), "greet", key, `{"who": "split"}`)
 			return status == http.StatusOK && strings.HasSuffix(out, "Greet split")
+		})
+	}
+
+	// A route added through one router's API is served by the other (the
+	// routers share the catalog through PostgreSQL's change feed).
+	routes := routerv1connect.NewRouterServiceClient(http.DefaultClient, router1.URL())
+	put := connect.NewRequest(&routerv1.PutRouteRequest{Route: &routerv1.Route{
+		Name: "split-route", Targets: []*routerv1.Target{{Model: "demo"}},
+	}})
+	put.Header().Set("Authorization", "Bearer "+adminToken)
+	if _, err := routes.PutRoute(t.Context(), put); err != nil {
+		t.Fatalf("put route through router-1: %v", err)
+	}
+	eventually(t, "the new route at router-2", func() bool {
+		status, text := chatModel(t, router2.URL(), key, "split-route", "routed")
+		return status == http.StatusOK && strings.HasSuffix(text, "You said: routed")
+	})
+
+	// A key revoked at the key vault stops working at both routers.
+	var revoked struct {
+		Key    struct{ ID string }
+		Secret string
+	}
+	out = c.manifold("keys", "create", "--server", keyvault.URL(), "--token", adminToken,
+		"--name", "to revoke", "--team", "ops", "--models", "*", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &revoked); err != nil || revoked.Key.ID == "" {
+		t.Fatalf("keys create: %q %v", out, err)
+	}
+	for _, r := range []*proc{router1, router2} {
+		eventually(t, "the second key at "+r.name, func() bool {
+			status, _ := chat(t, r.URL(), revoked.Secret, "hello")
+			return status == http.StatusOK
+		})
+	}
+	c.manifold("keys", "revoke", "--server", keyvault.URL(), "--token", adminToken, "--id", revoked.Key.ID, "--reason", "split test")
+	for _, r := range []*proc{router1, router2} {
+		eventually(t, "the revocation at "+r.name, func() bool {
+			status, _ := chat(t, r.URL(), revoked.Secret, "hello")
+			return status == http.StatusUnauthorized
 		})
 	}
 

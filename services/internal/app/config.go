@@ -124,6 +124,12 @@ func (c Config) Validate() error {
 	if c.Consul.Addr != "" && c.KeyVault.InternalToken == "" {
 		return fmt.Errorf("invalid internal-token: consul.addr is set, so services in other processes need the shared internal-token (MANIFOLD_INTERNAL_TOKEN)")
 	}
+	if c.Consul.Addr != "" && c.Consul.Register && c.Consul.AdvertiseAddr == "" {
+		// The listening address is registered: it must be one others can dial.
+		if host, _, _ := net.SplitHostPort(c.Server.Addr); host == "" || net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
+			return fmt.Errorf("invalid consul.advertise-addr: addr %s listens on every interface, so set the host:port other processes reach this one at", c.Server.Addr)
+		}
+	}
 	return nil
 }
 
