@@ -4,7 +4,8 @@
 #
 #   - Debian packages: protoc and its Python/gRPC plugins and runtimes;
 #   - Go tools declared with `tool` directives in tools/go.mod,
-#     tools/consul/go.mod and tools/temporal/go.mod, built into .cache/bin/;
+#     tools/consul/go.mod, tools/temporal/go.mod and tools/workflowcheck/go.mod,
+#     built into .cache/bin/;
 #   - Node tools pinned by tools/package-lock.json, installed in tools/node_modules.
 #
 # A Go tool is rebuilt only when the version of its module in go.mod changes:
@@ -130,8 +131,9 @@ install_debian_packages
 install_go_tools "$root/tools"
 install_go_tools "$root/tools/consul"
 install_go_tools "$root/tools/temporal"
+install_go_tools "$root/tools/workflowcheck"
 install_node_tools
 
-for name in buf protoc-gen-go protoc-gen-connect-go grpcurl consul temporal; do
+for name in buf protoc-gen-go protoc-gen-connect-go grpcurl consul temporal workflowcheck; do
 	[[ -x $bin/$name ]] || die "$bin/$name missing after the build"
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The lint gate: buf lint on Manifold's protos, gofmt on hand-written Go
-# (generated code under gen/ is exempt), go vet on every module of go.work.
+# (generated code under gen/ is exempt), go vet on every module of go.work,
+# workflowcheck on the Temporal workflow code.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,3 +30,6 @@ fi
 mapfile -t packages < <(go list -m -f '{{.Path}}/...')
 echo "lint: go vet ${packages[*]}"
 go vet "${packages[@]}"
+
+echo "lint: workflowcheck services/workflows (Temporal determinism)"
+(cd services && ../.cache/bin/workflowcheck -config workflows/chainrun/workflowcheck.config.yaml ./workflows/...)

@@ -111,6 +111,8 @@ func Run(ctx workflow.Context, in Input) (*workflowsv1.Run, error) {
 		r.input = map[string]any{}
 	}
 	r.vars = map[string]any{}
+	// Copying a map does not depend on iteration order.
+	//workflowcheck:ignore
 	for k, v := range r.input {
 		r.vars[k] = v
 	}
@@ -271,9 +273,12 @@ func (r *runner) request(step *workflowsv1.Step, mc *workflowsv1.ModelCallStep) 
 	case *workflowsv1.ModelCallStep_Prompt:
 		p := proto.Clone(in.Prompt).(*mcpv1.PromptRef)
 		vars := map[string]any{}
+		// Copying maps does not depend on iteration order.
+		//workflowcheck:ignore
 		for k, v := range r.vars {
 			vars[k] = v
 		}
+		//workflowcheck:ignore
 		for k, v := range p.GetVariables().AsMap() {
 			vars[k] = v
 		}
