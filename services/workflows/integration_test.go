@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -482,6 +483,18 @@ func TestApprovalsOnTemporal(t *testing.T) {
 	e.putChain("reply.review", approvalChain())
 
 	id := e.start("reply.review", map[string]any{"topic": "refunds"})
+	watched := make(chan []*workflowsv1.WatchRunResponse, 1)
+	go func() {
+		var events []*workflowsv1.WatchRunResponse
+		defer func() { watched <- events }()
+		stream, err := e.client().WatchRun(t.Context(), connect.NewRequest(&workflowsv1.WatchRunRequest{RunId: id}))
+		if err != nil {
+			return
+		}
+		for stream.Receive() {
+			events = append(events, stream.Msg())
+		}
+	}()
 	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
 	pa := run.GetPendingApprovals()
 	if len(pa) != 1 || pa[0].GetStepId() != "review" || pa[0].GetInstructions() != "Check the reply about refunds" {
@@ -502,6 +515,27 @@ func TestApprovalsOnTemporal(t *testing.T) {
 	}
 	run = e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
 	e.recordHistory(id, "approval_approved")
+	// The watch began with a snapshot, saw the run wait and succeed, and
+	// ended after that terminal status, with increasing sequence numbers.
+	var events []*workflowsv1.WatchRunResponse
+	select {
+	case events = <-watched:
+	case <-time.After(30 * time.Second):
+		t.Fatal("WatchRun did not end after the run succeeded")
+	}
+	var statuses []workflowsv1.RunStatus
+	for i, ev := range events {
+		if i > 0 && ev.GetSequence() <= events[i-1].GetSequence() {
+			t.Fatalf("sequence %d after %d", ev.GetSequence(), events[i-1].GetSequence())
+		}
+		if sc := ev.GetStatusChanged(); sc != nil {
+			statuses = append(statuses, sc.GetStatus())
+		}
+	}
+	if len(events) == 0 || events[0].GetSnapshot() == nil || len(statuses) == 0 ||
+		!slices.Contains(statuses, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL) || statuses[len(statuses)-1] != workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED {
+		t.Fatalf("watch events: %d, statuses %v", len(events), statuses)
+	}
 	if rec := run.GetSteps()[1].GetApprovals()[0]; rec.GetDecidedBy() != "alice" || rec.GetDecision() != workflowsv1.ApprovalDecision_APPROVAL_DECISION_APPROVED {
 		t.Fatalf("approval record %v", rec)
 	}
