@@ -107,6 +107,7 @@ type proc struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	log    *syncBuffer
+	ready  chan string // the address, once serving
 }
 
 // URL is the process's base URL.
@@ -134,6 +135,15 @@ func (p *proc) wait(t *testing.T) int {
 // start runs `manifold serve --services=<services>` on a loopback port and
 // waits until it serves.
 func (c *cluster) start(name, services string, extra ...string) *proc {
+	c.t.Helper()
+	p := c.launch(name, services, extra...)
+	p.await(c.t)
+	return p
+}
+
+// launch starts `manifold serve --services=<services>` on a loopback port;
+// await waits until it serves.
+func (c *cluster) launch(name, services string, extra ...string) *proc {
 	t := c.t
 	t.Helper()
 	args := append([]string{"serve",
@@ -142,7 +152,7 @@ func (c *cluster) start(name, services string, extra ...string) *proc {
 		"--data-dir", t.TempDir(),
 		"--database-url", c.dbURL,
 		"--consul.addr", c.consul,
-		"--consul.check-interval", "300ms",
+		"--consul.check-interval", "1s",
 		"--log.format", "json",
 	}, extra...)
 	cmd := exec.Command(c.bin, args...)
@@ -158,11 +168,10 @@ func (c *cluster) start(name, services string, extra ...string) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{name: name, cmd: cmd, exited: make(chan struct{}), log: &syncBuffer{}}
+	p := &proc{name: name, cmd: cmd, exited: make(chan struct{}), log: &syncBuffer{}, ready: make(chan string, 1)}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	ready := make(chan string, 1)
 	go func() {
 		// The first log line saying "manifold serving" carries the address.
 		sc := bufio.NewScanner(stderr)
@@ -175,7 +184,7 @@ func (c *cluster) start(name, services string, extra ...string) *proc {
 				Addr string `json:"addr"`
 			}
 			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "manifold serving" {
-				ready <- rec.Addr
+				p.ready <- rec.Addr
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
@@ -193,14 +202,19 @@ func (c *cluster) start(name, services string, extra ...string) *proc {
 			t.Logf("%s log:\n%s", name, p.log.String())
 		}
 	})
-	select {
-	case p.addr = <-ready:
-	case <-p.exited:
-		t.Fatalf("%s exited before serving:\n%s", name, p.log.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s not serving within 60s:\n%s", name, p.log.String())
-	}
 	return p
+}
+
+// await waits until the process serves and records its address.
+func (p *proc) await(t *testing.T) {
+	t.Helper()
+	select {
+	case p.addr = <-p.ready:
+	case <-p.exited:
+		t.Fatalf("%s exited before serving:\n%s", p.name, p.log.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s not serving within 60s:\n%s", p.name, p.log.String())
+	}
 }
 
 // manifold runs a manifold CLI command and returns its standard output.

@@ -310,3 +310,45 @@ func TestSplitDeployment(t *testing.T) {
 		t.Fatalf("router-2 still in consul (%s) after a graceful stop", h)
 	}
 }
+
+// TestStartTogether starts every process at once on a fresh database, as
+// Compose or Kubernetes do, routers included: migrations and registrations
+// race, and routers come up before the services they watch. Calls then
+// succeed through both routers.
+func TestStartTogether(t *testing.T) {
+	c := newCluster(t)
+	routers := []*proc{c.launch("router-1", "router"), c.launch("router-2", "router")}
+	procs := append([]*proc{
+		c.launch("keyvault", "keyvault"), c.launch("quota", "quota"),
+		c.launch("prompts", "prompts"), c.launch("audit", "audit"),
+	}, routers...)
+	for _, p := range procs {
+		p.await(t)
+	}
+	for _, service := range []string{"keyvault", "quota", "prompts", "audit", "router"} {
+		eventually(t, service+" passing in consul", func() bool {
+			h := c.health(service)
+			if len(h) == 0 {
+				return false
+			}
+			for _, status := range h {
+				if status != api.HealthPassing {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	var created struct{ Secret string }
+	out := c.manifold("keys", "create", "--server", procs[0].URL(), "--token", adminToken,
+		"--name", "together", "--team", "ops", "--models", "*", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.Secret == "" {
+		t.Fatalf("keys create: %q %v", out, err)
+	}
+	for _, r := range routers {
+		eventually(t, "a call through "+r.name, func() bool {
+			status, text := chat(t, r.URL(), created.Secret, "together")
+			return status == http.StatusOK && strings.HasSuffix(text, "You said: together")
+		})
+	}
+}

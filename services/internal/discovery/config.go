@@ -67,8 +67,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("invalid consul.advertise-addr %q: want host:port with a specific host and port", c.AdvertiseAddr)
 		}
 	}
-	if c.CheckInterval < 100*time.Millisecond {
-		return fmt.Errorf("invalid consul.check-interval %s: must be at least 100ms", c.CheckInterval)
+	// Consul runs checks at most once a second, whatever it is asked.
+	if c.CheckInterval < time.Second {
+		return fmt.Errorf("invalid consul.check-interval %s: must be at least 1s (Consul's minimum)", c.CheckInterval)
 	}
 	// Consul refuses a deregistration delay under one minute and rounds it
 	// up, so a shorter value would not mean what it says.
