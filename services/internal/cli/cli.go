@@ -82,6 +82,10 @@ var commands = []command{
 	{"keys", "keys create|list|revoke|rotate: manage virtual keys", keys},
 	{"credentials", "credentials put|list|rotate|delete: manage provider credentials", credentials},
 	{"prompts", "prompts create|update|get|list|versions|diff|label|render|publish|unpublish: manage prompts and prompt APIs", prompts},
+	{"admin-keys", "admin-keys create|list|revoke: manage admin keys and their roles", adminKeys},
+	{"providers", "providers put|get|list|delete: manage the router's providers", providers},
+	{"models", "models put|list|delete: manage the router's model catalog", models},
+	{"routes", "routes put|get|list|delete: manage the router's routes", routes},
 	{"chains", "chains put|get|list|versions: manage chain definitions", chains},
 	{"runs", "runs start|list|get|approve|reject|cancel: run chains and decide their approvals", runs},
 }
