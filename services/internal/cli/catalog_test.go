@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	openaiemu "github.com/manifoldgw/manifold/services/internal/emulator/openai"
 	"github.com/manifoldgw/manifold/services/internal/cli"
+	openaiemu "github.com/manifoldgw/manifold/services/internal/emulator/openai"
 )
 
 // TestCatalogAndAdminKeys drives `manifold providers|models|routes` and
