@@ -31,6 +31,7 @@ import (
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/workflows/chainrun"
 	"github.com/manifoldgw/manifold/services/workflows/httptool"
+	"github.com/manifoldgw/manifold/services/workflows/lambdatool"
 )
 
 // Service implements WorkflowService.
@@ -130,9 +131,11 @@ func (s *Service) connect(ctx context.Context, deps Deps) (stop func(), err erro
 	}
 	w := worker.New(c, cfg.TaskQueue, worker.Options{})
 	chainrun.Register(w, &chainrun.Activities{
-		Router:  routerv1connect.NewRouterServiceClient(deps.Router.Client, deps.Router.BaseURL),
-		HTTP:    httptool.New(),
-		OpenKey: s.seal.open,
+		Router:     routerv1connect.NewRouterServiceClient(deps.Router.Client, deps.Router.BaseURL),
+		HTTP:       httptool.New(),
+		Lambda:     lambdatool.New(),
+		PromptAPIs: chainrun.PromptAPIs{Client: deps.Router.Client, BaseURL: deps.Router.BaseURL},
+		OpenKey:    s.seal.open,
 	})
 	if err := w.Start(); err != nil {
 		c.Close()

@@ -2,7 +2,12 @@ package chainrun
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -18,6 +23,7 @@ import (
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/workflows/httptool"
+	"github.com/manifoldgw/manifold/services/workflows/lambdatool"
 )
 
 // ToolInput is one tool call.
@@ -25,6 +31,8 @@ type ToolInput struct {
 	Tool           []byte // binary workflowsv1.ToolDefinition
 	Arguments      string
 	IdempotencyKey string
+	// SealedKey is the run's sealed virtual key, for prompt-API tools.
+	SealedKey string
 }
 
 // ToolResult is what goes back to the model.
@@ -39,6 +47,10 @@ type ToolResult struct {
 type Activities struct {
 	Router routerv1connect.RouterServiceClient
 	HTTP   *httptool.Caller
+	Lambda *lambdatool.Caller
+	// PromptAPIs reaches the router's published prompt APIs
+	// (POST <BaseURL>/apis/{slug}); a zero value means there are none.
+	PromptAPIs PromptAPIs
 	// OpenKey decrypts a run's sealed virtual key; nil means runs carry no
 	// key.
 	OpenKey func(sealed string) (string, error)
@@ -86,9 +98,83 @@ func (a *Activities) CallTool(ctx context.Context, in ToolInput) (ToolResult, er
 			return ToolResult{Text: err.Error(), IsError: true, Latency: time.Since(start)}, nil
 		}
 		return ToolResult{Text: text, Latency: time.Since(start)}, nil
+	case *workflowsv1.ToolDefinition_Lambda:
+		if a.Lambda == nil {
+			return ToolResult{Text: "Lambda tools are not available on this worker", IsError: true}, nil
+		}
+		text, err := a.Lambda.Call(ctx, def, t.Lambda, in.Arguments, in.IdempotencyKey)
+		if err != nil {
+			return ToolResult{Text: err.Error(), IsError: true, Latency: time.Since(start)}, nil
+		}
+		return ToolResult{Text: text, Latency: time.Since(start)}, nil
+	case *workflowsv1.ToolDefinition_PromptApi:
+		key := ""
+		if in.SealedKey != "" && a.OpenKey != nil {
+			k, err := a.OpenKey(in.SealedKey)
+			if err != nil {
+				return ToolResult{}, temporal.NewNonRetryableApplicationError("prompt API tool: "+err.Error(), "Key", nil)
+			}
+			key = k
+		}
+		text, err := a.PromptAPIs.call(ctx, def, t.PromptApi.GetSlug(), in.Arguments, key)
+		if err != nil {
+			return ToolResult{Text: err.Error(), IsError: true, Latency: time.Since(start)}, nil
+		}
+		return ToolResult{Text: text, Latency: time.Since(start)}, nil
 	default:
-		return ToolResult{Text: fmt.Sprintf("tool %q: this kind of tool is not supported yet", def.GetTool().GetName()), IsError: true}, nil
+		return ToolResult{Text: fmt.Sprintf("tool %q: this kind of tool is not supported", def.GetTool().GetName()), IsError: true}, nil
 	}
+}
+
+// PromptAPIs calls published prompt APIs through the router's HTTP
+// surface, with the run's virtual key, so the API's scopes, quotas and the
+// call log apply.
+type PromptAPIs struct {
+	Client  connect.HTTPClient
+	BaseURL string
+}
+
+func (p PromptAPIs) call(ctx context.Context, def *workflowsv1.ToolDefinition, slug, arguments, key string) (string, error) {
+	if p.Client == nil {
+		return "", errors.New("prompt API tools are not available on this worker")
+	}
+	if strings.TrimSpace(arguments) == "" {
+		arguments = "{}"
+	}
+	timeout := 30 * time.Second
+	if d := def.GetTimeout(); d != nil {
+		timeout = d.AsDuration()
+	}
+	maxResp := def.GetMaxResponseBytes()
+	if maxResp == 0 {
+		maxResp = 1 << 20
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.BaseURL+"/apis/"+url.PathEscape(slug), strings.NewReader(arguments))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("prompt API %s: %v", slug, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResp+1))
+	if err != nil {
+		return "", fmt.Errorf("prompt API %s: read answer: %v", slug, err)
+	}
+	if int64(len(b)) > maxResp {
+		return "", fmt.Errorf("the answer is over the tool's limit of %d bytes", maxResp)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("prompt API %s answered HTTP %d: %s", slug, resp.StatusCode, b)
+	}
+	return string(b), nil
 }
 
 // Register registers the workflow and the activities with a worker under

@@ -418,3 +418,44 @@ func TestToolApproval(t *testing.T) {
 		t.Fatalf("tool saw %v", seen)
 	}
 }
+
+// A prompt-API tool posts the arguments to /apis/{slug} with the run's
+// virtual key; the answer goes back to the model.
+func TestPromptAPITool(t *testing.T) {
+	var gotAuth, gotPath, gotBody string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		gotAuth, gotPath, gotBody = r.Header.Get("Authorization"), r.URL.Path, string(b)
+		_, _ = w.Write([]byte(`{"output":"short summary"}`))
+	}))
+	t.Cleanup(api.Close)
+	router := &scriptedRouter{script: []func(*mcpv1.Request) *mcpv1.Response{
+		func(*mcpv1.Request) *mcpv1.Response { return toolCall("c1", "summarise", `{"text":"long text"}`) },
+		func(req *mcpv1.Request) *mcpv1.Response { return text(strings.Join(toolResults(req), "")) },
+	}}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	chainrun.Register(env, &chainrun.Activities{
+		Router: router, HTTP: httptool.New(),
+		PromptAPIs: chainrun.PromptAPIs{Client: http.DefaultClient, BaseURL: api.URL},
+		OpenKey:    func(sealed string) (string, error) { return strings.TrimPrefix(sealed, "sealed:"), nil },
+	})
+	spec, _ := proto.Marshal(&workflowsv1.ChainSpec{
+		Tools: []*workflowsv1.ToolDefinition{{Tool: &mcpv1.Tool{Name: "summarise"}, Target: &workflowsv1.ToolDefinition_PromptApi{PromptApi: &workflowsv1.PromptApiTool{Slug: "summary"}}}},
+		Steps: []*workflowsv1.Step{{Id: "ask", Kind: &workflowsv1.Step_ToolLoop{ToolLoop: &workflowsv1.ToolLoopStep{
+			Call:  &workflowsv1.ModelCallStep{Model: "demo", Input: &workflowsv1.ModelCallStep_Messages{Messages: userMessage("hi")}},
+			Tools: []string{"summarise"}, MaxIterations: 3,
+		}}}},
+	})
+	env.ExecuteWorkflow(chainrun.WorkflowName, chainrun.Input{RunID: "run-1", ChainName: "c", ChainVersion: 1, Spec: spec, SealedKey: "sealed:mk-run-key"})
+	var run workflowsv1.Run
+	if err := env.GetWorkflowResult(&run); err != nil {
+		t.Fatal(err)
+	}
+	if run.GetStatus() != workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED || run.GetOutput().GetStructValue().AsMap()["text"] != `{"output":"short summary"}` {
+		t.Fatalf("run %v", run.GetOutput())
+	}
+	if gotAuth != "Bearer mk-run-key" || gotPath != "/apis/summary" || gotBody != `{"text":"long text"}` {
+		t.Fatalf("prompt API saw auth %q, path %q, body %q", gotAuth, gotPath, gotBody)
+	}
+}

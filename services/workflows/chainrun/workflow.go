@@ -488,6 +488,7 @@ func (r *runner) callTool(ctx workflow.Context, step *workflowsv1.Step, call *mc
 	in := ToolInput{
 		Tool: defBytes, Arguments: call.GetArguments(),
 		IdempotencyKey: fmt.Sprintf("%s/%s/%d/%s", r.in.RunID, step.GetId(), inv.GetIteration(), call.GetId()),
+		SealedKey:      r.in.SealedKey,
 	}
 	inv.StartedAt = timestamppb.New(workflow.Now(ctx))
 	var res ToolResult
