@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -67,7 +68,7 @@ type Admission struct {
 	now    func() time.Time
 
 	mu      sync.Mutex
-	targets map[string]*target
+	targets map[targetKey]*target
 	prices  map[string]*quotav1.Price
 	// looked is when a model missing from prices was last looked up, so
 	// a model is looked up once (per recheck) rather than per call.
@@ -88,7 +89,7 @@ func New(to dial.Target, cfg Config, logger *slog.Logger) *Admission {
 		cfg:     cfg,
 		logger:  logger,
 		now:     time.Now,
-		targets: map[string]*target{},
+		targets: map[targetKey]*target{},
 		prices:  map[string]*quotav1.Price{},
 		looked:  map[string]time.Time{},
 	}
@@ -97,7 +98,6 @@ func New(to dial.Target, cfg Config, logger *slog.Logger) *Admission {
 // target is one AcquireLease target (a subject, a budget or a rate limit)
 // and the leases it yielded.
 type target struct {
-	key       string
 	req       *quotav1.AcquireLeaseRequest
 	load      sync.Mutex // one acquisition at a time
 	loaded    bool
@@ -194,7 +194,7 @@ func (a *Admission) Admit(ctx context.Context, call *router.CallInfo) (router.Ti
 			}
 		}
 		if short == nil {
-			t := &ticket{a: a, call: call.ID, model: call.Model, scope: scopeOf(call), need: n, leases: leases}
+			t := &ticket{a: a, info: call, need: n, leases: leases}
 			for _, l := range leases {
 				l.used += n.of(l.unit)
 				l.recent += n.of(l.unit)
@@ -300,16 +300,29 @@ func (a *Admission) apply(l *lease, g *quotav1.Lease) {
 	}
 }
 
+// targetKey names a lease target: a subject (kind and id), a budget id
+// (kind -1) or a rate limit id (kind -2).
+type targetKey struct {
+	kind int32
+	id   string
+}
+
+const (
+	budgetTarget    = -1
+	rateLimitTarget = -2
+)
+
 // targetsOf lists the lease targets that apply to a call: its key, team,
 // project and route as subjects, and the budgets and limits its key links.
+// Known targets are found without allocating; new ones are created.
 func (a *Admission) targetsOf(call *router.CallInfo) []*target {
-	var reqs []*quotav1.AcquireLeaseRequest
+	c := call.Caller
+	keys := make([]targetKey, 0, 8)
 	subject := func(k quotav1.SubjectKind, id string) {
 		if id != "" {
-			reqs = append(reqs, &quotav1.AcquireLeaseRequest{Target: &quotav1.AcquireLeaseRequest_Subject{Subject: &quotav1.Subject{Kind: k, Id: id}}})
+			keys = append(keys, targetKey{int32(k), id})
 		}
 	}
-	c := call.Caller
 	if c != nil {
 		subject(quotav1.SubjectKind_SUBJECT_KIND_VIRTUAL_KEY, c.KeyID)
 		subject(quotav1.SubjectKind_SUBJECT_KIND_TEAM, c.Team)
@@ -318,33 +331,35 @@ func (a *Admission) targetsOf(call *router.CallInfo) []*target {
 	subject(quotav1.SubjectKind_SUBJECT_KIND_ROUTE, call.Route)
 	if c != nil {
 		for _, id := range c.BudgetIDs {
-			reqs = append(reqs, &quotav1.AcquireLeaseRequest{Target: &quotav1.AcquireLeaseRequest_BudgetId{BudgetId: id}})
+			keys = append(keys, targetKey{budgetTarget, id})
 		}
 		for _, id := range c.RateLimitIDs {
-			reqs = append(reqs, &quotav1.AcquireLeaseRequest{Target: &quotav1.AcquireLeaseRequest_RateLimitId{RateLimitId: id}})
+			keys = append(keys, targetKey{rateLimitTarget, id})
 		}
 	}
-	out := make([]*target, 0, len(reqs))
+	out := make([]*target, 0, len(keys))
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, r := range reqs {
-		var key string
-		switch t := r.GetTarget().(type) {
-		case *quotav1.AcquireLeaseRequest_Subject:
-			key = fmt.Sprintf("s%d:%s", t.Subject.GetKind(), t.Subject.GetId())
-		case *quotav1.AcquireLeaseRequest_BudgetId:
-			key = "b:" + t.BudgetId
-		case *quotav1.AcquireLeaseRequest_RateLimitId:
-			key = "l:" + t.RateLimitId
-		}
-		t, ok := a.targets[key]
+	for _, k := range keys {
+		t, ok := a.targets[k]
 		if !ok {
-			t = &target{key: key, req: r}
-			a.targets[key] = t
+			t = &target{req: acquireRequest(k)}
+			a.targets[k] = t
 		}
 		out = append(out, t)
 	}
 	return out
+}
+
+// acquireRequest is the AcquireLease request of a target.
+func acquireRequest(k targetKey) *quotav1.AcquireLeaseRequest {
+	switch k.kind {
+	case budgetTarget:
+		return &quotav1.AcquireLeaseRequest{Target: &quotav1.AcquireLeaseRequest_BudgetId{BudgetId: k.id}}
+	case rateLimitTarget:
+		return &quotav1.AcquireLeaseRequest{Target: &quotav1.AcquireLeaseRequest_RateLimitId{RateLimitId: k.id}}
+	}
+	return &quotav1.AcquireLeaseRequest{Target: &quotav1.AcquireLeaseRequest_Subject{Subject: &quotav1.Subject{Kind: quotav1.SubjectKind(k.kind), Id: k.id}}}
 }
 
 // leasesOf returns the leases of ts, acquiring for targets never loaded,
@@ -352,7 +367,6 @@ func (a *Admission) targetsOf(call *router.CallInfo) []*target {
 // two targets (a key's budget also linked by id) appears once.
 func (a *Admission) leasesOf(ctx context.Context, ts []*target) ([]*lease, error) {
 	var out []*lease
-	seen := map[string]bool{}
 	for _, t := range ts {
 		if a.stale(t) {
 			if err := a.acquire(ctx, t); err != nil {
@@ -361,8 +375,7 @@ func (a *Admission) leasesOf(ctx context.Context, ts []*target) ([]*lease, error
 		}
 		a.mu.Lock()
 		for _, l := range t.leases {
-			if !seen[l.name] {
-				seen[l.name] = true
+			if !slices.ContainsFunc(out, func(o *lease) bool { return o.name == l.name }) {
 				out = append(out, l)
 			}
 		}
@@ -513,9 +526,7 @@ func scopeOf(call *router.CallInfo) *quotav1.ChargeScope {
 type ticket struct {
 	a      *Admission
 	once   sync.Once
-	call   string
-	model  string
-	scope  *quotav1.ChargeScope
+	info   *router.CallInfo
 	need   need
 	leases []*lease
 }
@@ -534,7 +545,7 @@ func (a *Admission) settle(t *ticket, u *mcpv1.Usage) {
 		return
 	}
 	u = proto.CloneOf(u)
-	u.CostMicros = a.Cost(t.model, u)
+	u.CostMicros = a.Cost(t.info.Model, u)
 	if u.TotalTokens == 0 {
 		u.TotalTokens = u.InputTokens + u.OutputTokens
 	}
@@ -564,7 +575,7 @@ func (a *Admission) settle(t *ticket, u *mcpv1.Usage) {
 	case len(ids) == 0:
 		ids = []string{Unmetered}
 	}
-	st := &quotav1.Settlement{CallId: t.call, LeaseIds: ids, Scope: t.scope, Usage: u, FinishedAt: timestamppb.New(a.now())}
+	st := &quotav1.Settlement{CallId: t.info.ID, LeaseIds: ids, Scope: scopeOf(t.info), Usage: u, FinishedAt: timestamppb.New(a.now())}
 	a.pendMu.Lock()
 	if !a.closed {
 		a.pending = append(a.pending, st)
