@@ -43,7 +43,7 @@ func adminKeys(ctx context.Context, args []string, env Env) error {
 	case "create":
 		fs.StringVar(&name, "name", "", "the key's name, e.g. \"ci deploys\" (required)")
 		fs.StringVar(&role, "role", "", "admin, developer or viewer (required)")
-		fs.StringVar(&user, "user", "", "the person or tool the key belongs to")
+		fs.StringVar(&user, "user", "", "the person or tool the key belongs to (required)")
 		fs.DurationVar(&expiresIn, "expires-in", 0, "the key stops working after this long (0: never)")
 	case "revoke":
 		fs.StringVar(&id, "id", "", "the key's id (required)")
@@ -62,6 +62,8 @@ func adminKeys(ctx context.Context, args []string, env Env) error {
 		switch {
 		case name == "":
 			return usageError{errors.New("missing --name")}
+		case user == "":
+			return usageError{errors.New("missing --user")}
 		case !ok:
 			return usageError{fmt.Errorf("invalid --role %q: want admin, developer or viewer", role)}
 		case expiresIn < 0:

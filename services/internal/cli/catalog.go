@@ -46,7 +46,9 @@ func readResource(path string, stdin io.Reader, m proto.Message) error {
 		return usageError{fmt.Errorf("%s: %v", path, err)}
 	}
 	if err := protojson.Unmarshal(j, m); err != nil {
-		return usageError{fmt.Errorf("%s: %v", path, err)}
+		// protojson's messages start with "proto:" and a space that varies.
+		msg := strings.TrimLeft(strings.TrimPrefix(err.Error(), "proto:"), " \u00a0")
+		return usageError{fmt.Errorf("%s: %s", path, msg)}
 	}
 	return nil
 }

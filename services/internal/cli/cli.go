@@ -86,6 +86,9 @@ var commands = []command{
 	{"providers", "providers put|get|list|delete: manage the router's providers", providers},
 	{"models", "models put|list|delete: manage the router's model catalog", models},
 	{"routes", "routes put|get|list|delete: manage the router's routes", routes},
+	{"prices", "prices put|list|delete: manage the price catalog", prices},
+	{"budgets", "budgets put|get|list|delete|alerts: manage budgets and see their alerts", budgets},
+	{"limits", "limits put|list|delete: manage request and token rate limits", limits},
 	{"chains", "chains put|get|list|versions: manage chain definitions", chains},
 	{"runs", "runs start|list|get|approve|reject|cancel: run chains and decide their approvals", runs},
 }

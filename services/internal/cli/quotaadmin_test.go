@@ -1,0 +1,80 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/manifoldgw/manifold/services/internal/cli"
+)
+
+// TestPricesBudgetsLimits drives `manifold prices|budgets|limits` against
+// the real gateway, as an admin and as a viewer.
+func TestPricesBudgetsLimits(t *testing.T) {
+	gw := startGateway(t, "--auth.required=true", "--admin-token", testAdminToken)
+	as := func(token string, args ...string) (int, string, string) {
+		t.Helper()
+		return manifoldEnv(t, nil, append(args, "--server", gw.url, "--token", token)...)
+	}
+	admin := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := as(testAdminToken, args...)
+		if code != cli.ExitOK {
+			t.Fatalf("manifold %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	dir := t.TempDir()
+	file := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	admin("prices", "put", "--file", file("price.yaml", "model: demo\ninput_per_mtok_micros: 2500000\noutput_per_mtok_micros: 10000000\n"))
+	if out := admin("prices", "list"); !strings.Contains(out, "demo") || !strings.Contains(out, "2.5000") || !strings.Contains(out, "10.0000") {
+		t.Errorf("prices list:\n%s", out)
+	}
+	admin("budgets", "put", "--file", file("budget.yaml", "id: docs-monthly\nsubject: {kind: SUBJECT_KIND_TEAM, id: docs}\nperiod: BUDGET_PERIOD_MONTHLY\nlimit_micros: 50000000\nalert_thresholds_percent: [50, 90]\n"))
+	if out := admin("budgets", "get", "--id", "docs-monthly"); !strings.Contains(out, "team:docs") || !strings.Contains(out, "50.000000") || !strings.Contains(out, "50,90") {
+		t.Errorf("budgets get:\n%s", out)
+	}
+	admin("limits", "put", "--file", file("limit.json", `{"id": "docs-rpm", "subject": {"kind": "SUBJECT_KIND_ROUTE", "id": "docs"}, "requests_per_minute": 600, "tokens_per_minute": 100000}`))
+	if out := admin("limits", "list", "--output", "json"); !strings.Contains(out, `"docs-rpm"`) || !strings.Contains(out, "600") {
+		t.Errorf("limits list --output json:\n%s", out)
+	}
+	if out := admin("budgets", "alerts"); !strings.HasPrefix(out, "BUDGET") {
+		t.Errorf("budgets alerts:\n%s", out)
+	}
+
+	// A viewer reads but cannot change; a bad file changes nothing.
+	viewer := strings.TrimSpace(strings.TrimPrefix(lineWith(admin("admin-keys", "create", "--name", "v", "--role", "viewer", "--user", "vera"), "secret: "), "secret: "))
+	if code, out, _ := as(viewer, "budgets", "list"); code != cli.ExitOK || !strings.Contains(out, "docs-monthly") {
+		t.Errorf("viewer budgets list: exit %d:\n%s", code, out)
+	}
+	if code, _, errOut := as(viewer, "budgets", "delete", "--id", "docs-monthly"); code != cli.ExitError || !strings.Contains(errOut, "permission_denied") {
+		t.Errorf("viewer budgets delete: exit %d, %q; want permission_denied", code, errOut)
+	}
+	if code, _, errOut := as(testAdminToken, "limits", "put", "--file", file("bad.yaml", "id: x\nrequests_per_minute: many\n")); code != cli.ExitUsage || !strings.Contains(errOut, "requestsPerMinute") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("limits put with a bad value: exit %d, %q; want exit 2 naming the field", code, errOut)
+	}
+	admin("budgets", "delete", "--id", "docs-monthly")
+	admin("limits", "delete", "--id", "docs-rpm")
+	admin("prices", "delete", "--model", "demo")
+	if out := admin("budgets", "list") + admin("limits", "list"); strings.Contains(out, "docs-") {
+		t.Errorf("after deletes:\n%s", out)
+	}
+}
+
+// lineWith returns the first line of out that starts with prefix.
+func lineWith(out, prefix string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
