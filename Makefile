@@ -6,6 +6,7 @@
 #                         client, run the Go tests
 #   make check-generated  fail when gen/ is stale (CI)
 #   make run              build and start `manifold serve`
+#   make web              build the web console (web/) that manifold embeds
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -20,7 +21,7 @@ BREAKING_AGAINST ?= main
 PY_VALIDATE := gen/python/buf/validate/validate_pb2.py
 
 .PHONY: tools proto-deps generate lint breaking check-generated ts-check \
-	py-check go-test test build run clean clean-tools
+	py-check go-test test build run clean clean-tools web
 
 tools:
 	@tools/build.sh
@@ -57,13 +58,19 @@ $(PY_VALIDATE): | tools proto-deps
 py-check: $(PY_VALIDATE)
 	@tools/py-check.sh
 
-# tools: the Go tests start the real Consul and Temporal binaries from .cache/bin.
-go-test: tools proto-deps
+# The console's build is embedded in manifold (services/internal/console/dist);
+# a no-op when nothing it is built from changed.
+web:
+	@tools/web-build.sh
+
+# tools: the Go tests start the real Consul and Temporal binaries from .cache/bin;
+# web: the console's browser test (services/consoletest) drives the built console.
+go-test: tools proto-deps web
 	go test $(GO_TEST_FLAGS) $(GO_PACKAGES)
 
 test: tools lint ts-check py-check go-test
 
-build:
+build: web
 	cd services && go build -o ../bin/manifold ./cmd/manifold
 
 run: build
@@ -71,7 +78,8 @@ run: build
 
 # Keeps .cache (the built tools, slow to rebuild); see clean-tools.
 clean:
-	rm -rf bin test-output gen/ts/node_modules gen/python/buf
+	rm -rf bin test-output gen/ts/node_modules gen/python/buf web/node_modules \
+		services/internal/console/dist/index.html services/internal/console/dist/assets
 
 clean-tools:
 	rm -rf .cache tools/node_modules

@@ -21,6 +21,7 @@ import (
 	"github.com/manifoldgw/manifold/services/audit"
 	auditstore "github.com/manifoldgw/manifold/services/audit/store"
 	"github.com/manifoldgw/manifold/services/internal/access"
+	"github.com/manifoldgw/manifold/services/internal/console"
 	"github.com/manifoldgw/manifold/services/internal/dial"
 	"github.com/manifoldgw/manifold/services/internal/discovery"
 	"github.com/manifoldgw/manifold/services/internal/server"
@@ -248,6 +249,8 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 		}
 	}
 	guard(d)
+	// The web console (built by make web) talks Connect to this listener.
+	srv.Handle(console.Prefix, console.Handler())
 	// health maps each service run here to the gRPC health name Consul
 	// checks: the Connect service its module registered.
 	health := map[string]string{}
