@@ -2,7 +2,8 @@
 # Installs everything `make generate`, `make lint` and `make test` need, and
 # does nothing when it is already in place:
 #
-#   - Debian packages: protoc and its Python/gRPC plugins and runtimes;
+#   - Debian packages: protoc and its Python/gRPC plugins and runtimes,
+#     and Chromium for the console's browser test;
 #   - Go tools declared with `tool` directives in tools/go.mod,
 #     tools/consul/go.mod, tools/temporal/go.mod and tools/workflowcheck/go.mod,
 #     built into .cache/bin/;
@@ -28,7 +29,8 @@ die() {
 
 # --- Debian packages ---------------------------------------------------------
 
-debian_packages=(protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf)
+# chromium: the web console's browser test (services/consoletest) drives it.
+debian_packages=(protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf chromium)
 
 missing_debian_packages() {
 	local pkg
@@ -54,6 +56,7 @@ install_debian_packages() {
 		[[ ${#missing[@]} -eq 0 ]] || die "Debian packages still missing after apt-get install: ${missing[*]}"
 	fi
 	[[ -x /usr/bin/protoc ]] || die "/usr/bin/protoc not found (package protobuf-compiler)"
+	[[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium not found (package chromium)"
 	[[ -x /usr/bin/grpc_python_plugin ]] || die "/usr/bin/grpc_python_plugin not found (package protobuf-compiler-grpc)"
 	/usr/bin/python3 -c 'import grpc, google.protobuf' ||
 		die "/usr/bin/python3 cannot import grpc and google.protobuf (packages python3-grpcio, python3-protobuf)"
