@@ -363,5 +363,8 @@ func TestRefusalShapes(t *testing.T) {
 		if st := b.Msg.GetBudget().GetStatus(); st.GetSpentMicros() <= limit/2 {
 			t.Errorf("status %v: want more than half of %d spent", st, limit)
 		}
+		if by := b.Msg.GetBudget().GetUpdatedBy(); by != "bootstrap" {
+			t.Errorf("budget updated_by %q, want the bootstrap admin", by)
+		}
 	})
 }
