@@ -672,15 +672,23 @@ func (a *Admission) Run(ctx context.Context) {
 	}
 }
 
-// renewDue renews budget leases in their last half-life, so calls rarely
-// wait for a renewal.
+// renewDue renews budget leases in their last 10 seconds, so calls rarely
+// wait for a renewal. A lease that admitted nothing since it was last
+// granted and holds no call is returned instead: an idle replica does not
+// keep a slice of the budget from the others, and acquires again when a
+// call comes.
 func (a *Admission) renewDue(ctx context.Context) {
 	now := a.now()
-	var due []*lease
+	var due, idle []*lease
 	a.mu.Lock()
 	for _, t := range a.targets {
 		for _, l := range t.leases {
-			if l.unit == quotav1.LeaseUnit_LEASE_UNIT_COST_MICROS && l.usable(now) && l.expiresAt.Sub(now) < 10*time.Second {
+			if l.unit != quotav1.LeaseUnit_LEASE_UNIT_COST_MICROS || !l.usable(now) || l.expiresAt.Sub(now) >= 10*time.Second {
+				continue
+			}
+			if l.recent == 0 && l.holds() == 0 {
+				idle = append(idle, l)
+			} else {
 				due = append(due, l)
 			}
 		}
@@ -691,6 +699,24 @@ func (a *Admission) renewDue(ctx context.Context) {
 			a.logger.Warn("renew lease", "lease", l.id, "err", err)
 		}
 	}
+	for _, l := range idle {
+		a.returnIdle(ctx, l)
+	}
+}
+
+// returnIdle returns l unless a call came meanwhile.
+func (a *Admission) returnIdle(ctx context.Context, l *lease) {
+	l.renew.Lock()
+	defer l.renew.Unlock()
+	a.mu.Lock()
+	if l.dead || l.recent != 0 || l.holds() != 0 {
+		a.mu.Unlock()
+		return
+	}
+	l.dead = true // the next call acquires a fresh lease
+	spent := l.reported()
+	a.mu.Unlock()
+	a.giveBack(ctx, l.id, spent)
 }
 
 func (a *Admission) renewNow(ctx context.Context, l *lease) error {
