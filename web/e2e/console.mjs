@@ -96,6 +96,12 @@ try {
   await page.waitForSelector("[data-testid=key-row]:has-text('browser-test key')");
   assert.ok(!(await page.content()).includes(secret), "the secret is shown again after a reload");
   log("created a key, secret shown once");
+  // Revoking takes a confirmation.
+  const keyRow = page.locator("[data-testid=key-row]", { hasText: "browser-test key" });
+  await keyRow.locator("[data-testid=revoke]").click();
+  await keyRow.locator("[data-testid=revoke-confirm]").click();
+  await page.waitForSelector("[data-testid=key-row]:has-text('browser-test key') >> [data-testid=key-state]:has-text('revoked')");
+  log("revoked it");
 
   // Stream an answer through the route `chat`: the text must grow over
   // several DOM updates, not arrive at once.
@@ -151,9 +157,11 @@ try {
   assert.ok((await page.locator("[data-testid=chart-by-key] [data-testid=bar]").count()) > 0, "no bars by key");
   const models = await page.locator("[data-testid=chart-by-model] [data-testid=legend-item]").allTextContents();
   assert.ok(models.includes("assistant"), `models in the chart: ${models}`);
-  await page.selectOption("[data-testid=metric]", "cost");
-  assert.ok((await page.locator("[data-testid=chart-by-model] [data-testid=bar]").count()) > 0, "no cost bars by model");
   await shot("usage");
+  await page.selectOption("[data-testid=metric]", "cost");
+  await page.waitForSelector("[data-testid=usage-by-model] h2:text('Cost by model')");
+  assert.ok((await page.locator("[data-testid=chart-by-model] [data-testid=bar]").count()) > 0, "no cost bars by model");
+  await shot("usage-cost");
   log("found the call in the usage chart");
 
   // Providers, credentials (masked), models, routes.
@@ -172,6 +180,10 @@ try {
   assert.match(await page.textContent("[data-testid=diff-text]"), /politely/);
   assert.match(await page.textContent("[data-testid=labels]"), /production → v2/);
   await page.waitForSelector("[data-testid=publications] :text('/apis/support-reply')");
+  await page.fill("[data-testid=label-name]", "staging");
+  await page.selectOption("[data-testid=label-version]", "1");
+  await page.click("[data-testid=set-label]");
+  await page.waitForSelector("[data-testid=labels] :text('staging → v1')");
   await shot("prompts");
   log("prompts shown");
 

@@ -69,7 +69,10 @@ export function fmtDuration(d: Pick<Duration, "seconds" | "nanos"> | undefined):
 
 // fmtCost formats micro-dollars.
 export function fmtCost(micros: bigint | number): string {
-  return `$${(Number(micros) / 1e6).toFixed(Number(micros) !== 0 && Math.abs(Number(micros)) < 10_000 ? 6 : 4)}`;
+  const m = Number(micros);
+  if (m === 0) return "$0";
+  // Single calls cost fractions of a cent: keep their micro-dollars.
+  return `$${(m / 1e6).toFixed(Math.abs(m) < 10_000 ? 6 : 4)}`;
 }
 
 // enumName turns FOO_BAR_BAZ of an enum whose prefix is FOO_BAR_ into "baz".

@@ -9,10 +9,12 @@ const W = 760;
 const H = 240;
 const M = { top: 12, right: 12, bottom: 28, left: 64 };
 
-export function StackedBars({ times, series, format, testid }: { times: Date[]; series: Series[]; format: (v: number) => string; testid?: string }) {
+// integer: the values are counts, so the axis ticks must be whole numbers.
+export function StackedBars({ times, series, format, integer, testid }: { times: Date[]; series: Series[]; format: (v: number) => string; integer?: boolean; testid?: string }) {
   const totals = times.map((_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
   const max = Math.max(...totals, 0);
-  const top = max === 0 ? 1 : niceCeil(max);
+  let top = max === 0 ? 1 : niceCeil(max);
+  if (integer) top = Math.max(4, Math.ceil(top / 4) * 4);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const bw = plotW / Math.max(times.length, 1);

@@ -18,7 +18,8 @@ function owner(k: VirtualKey): string {
 }
 
 export function Keys() {
-  const keys = useLoad(() => keyvault.listVirtualKeys({ pageSize: 1000 }));
+  // Revoked and expired keys too: the list is also their history.
+  const keys = useLoad(() => keyvault.listVirtualKeys({ pageSize: 1000, states: [KeyState.ACTIVE, KeyState.REVOKED, KeyState.EXPIRED] }));
   const [name, setName] = useState("");
   const [user, setUser] = useState("");
   const [team, setTeam] = useState("");
@@ -146,7 +147,7 @@ export function Keys() {
                     <td>
                       routes {k.scopes?.routes.join(", ") || "none"}; models {k.scopes?.models.join(", ") || "none"}
                     </td>
-                    <td>
+                    <td data-testid="key-state">
                       <Badge text={enumName(KeyState, k.state, "KEY_STATE_")} tone={k.state === KeyState.ACTIVE ? "ok" : "bad"} />
                     </td>
                     <td>{fmtTime(k.createdAt)}</td>
@@ -155,7 +156,7 @@ export function Keys() {
                       {k.state === KeyState.ACTIVE &&
                         (revoking === k.id ? (
                           <span class="row">
-                            <button type="button" class="danger" disabled={rbusy} onClick={() => revoke(k.id)}>
+                            <button type="button" class="danger" disabled={rbusy} onClick={() => revoke(k.id)} data-testid="revoke-confirm">
                               Confirm revoke
                             </button>
                             <button type="button" class="secondary" onClick={() => setRevoking(null)}>
@@ -163,7 +164,7 @@ export function Keys() {
                             </button>
                           </span>
                         ) : (
-                          <button type="button" class="secondary" onClick={() => setRevoking(k.id)}>
+                          <button type="button" class="secondary" onClick={() => setRevoking(k.id)} data-testid="revoke">
                             Revoke
                           </button>
                         ))}

@@ -154,17 +154,17 @@ function PromptDetail({ prompt, onChange }: { prompt: Prompt; onChange: () => vo
           <form class="form" onSubmit={setLabelTo}>
             <label>
               Label
-              <input value={label} onInput={(e) => setLabel(e.currentTarget.value)} required />
+              <input value={label} onInput={(e) => setLabel(e.currentTarget.value)} required data-testid="label-name" />
             </label>
             <label>
               Version
-              <select value={labelVersion} onChange={(e) => setLabelVersion(Number(e.currentTarget.value))}>
+              <select value={labelVersion} onChange={(e) => setLabelVersion(Number(e.currentTarget.value))} data-testid="label-version">
                 {vs.map((v) => (
                   <option value={v.version}>v{v.version}</option>
                 ))}
               </select>
             </label>
-            <button type="submit" disabled={lbusy}>
+            <button type="submit" disabled={lbusy} data-testid="set-label">
               Point label at version
             </button>
             <ErrorBox error={lerror} />

@@ -70,8 +70,8 @@ export function Providers() {
                         <Badge text="disabled" tone="warn" />
                       ) : (
                         <Badge
-                          text={enumName(CredentialHealthStatus, c.health?.status ?? 0, "CREDENTIAL_HEALTH_STATUS_") || "unknown"}
-                          tone={c.health?.status === CredentialHealthStatus.INVALID ? "bad" : c.health?.status === CredentialHealthStatus.COOLING_DOWN ? "warn" : "ok"}
+                          text={c.health?.status ? enumName(CredentialHealthStatus, c.health.status, "CREDENTIAL_HEALTH_STATUS_") : "no reports yet"}
+                          tone={c.health?.status === CredentialHealthStatus.INVALID ? "bad" : c.health?.status === CredentialHealthStatus.COOLING_DOWN ? "warn" : c.health?.status ? "ok" : undefined}
                         />
                       )}
                     </td>

@@ -15,9 +15,9 @@ const ranges = [
 ];
 
 const metrics = {
-  requests: { label: "Requests", of: (b: StatsBucket) => Number(b.requests), format: (v: number) => String(Math.round(v)) },
-  tokens: { label: "Tokens", of: (b: StatsBucket) => Number(b.inputTokens + b.outputTokens), format: (v: number) => String(Math.round(v)) },
-  cost: { label: "Cost", of: (b: StatsBucket) => Number(b.costMicros), format: (v: number) => fmtCost(v) },
+  requests: { label: "Requests", integer: true, of: (b: StatsBucket) => Number(b.requests), format: (v: number) => String(Math.round(v)) },
+  tokens: { label: "Tokens", integer: true, of: (b: StatsBucket) => Number(b.inputTokens + b.outputTokens), format: (v: number) => String(Math.round(v)) },
+  cost: { label: "Cost", integer: false, of: (b: StatsBucket) => Number(b.costMicros), format: (v: number) => fmtCost(v) },
 };
 type Metric = keyof typeof metrics;
 
@@ -108,10 +108,10 @@ export function Usage() {
           return (
             <>
               <Section title={`${m.label} by key`} testid="usage-by-key">
-                <StackedBars times={d.times} series={series(d.times, d.byKey, keyName, m.of)} format={m.format} testid="chart-by-key" />
+                <StackedBars times={d.times} series={series(d.times, d.byKey, keyName, m.of)} format={m.format} integer={m.integer} testid="chart-by-key" />
               </Section>
               <Section title={`${m.label} by model`} testid="usage-by-model">
-                <StackedBars times={d.times} series={series(d.times, d.byModel, modelName, m.of)} format={m.format} testid="chart-by-model" />
+                <StackedBars times={d.times} series={series(d.times, d.byModel, modelName, m.of)} format={m.format} integer={m.integer} testid="chart-by-model" />
               </Section>
               <Section title="Totals by model" testid="usage-totals">
                 <table>
