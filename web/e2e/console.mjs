@@ -37,9 +37,11 @@ page.on("console", (m) => {
   if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
 });
 // Every call must succeed, except the approvals inbox RPC, which a gateway
-// without it answers as unimplemented (the console then reads the runs).
+// without it answers as unimplemented (the console then reads the runs),
+// and the calls a step below makes to see an error shown (expectFailures).
+let expectFailures = false;
 page.on("response", (r) => {
-  if (r.status() >= 400 && !r.url().endsWith("/manifold.workflows.v1.WorkflowService/ListPendingApprovals")) {
+  if (r.status() >= 400 && !expectFailures && !r.url().endsWith("/manifold.workflows.v1.WorkflowService/ListPendingApprovals")) {
     pageErrors.push(`${r.request().method()} ${r.url()}: ${r.status()}`);
   }
 });
@@ -70,10 +72,16 @@ async function until(what, check, timeoutMs = 30_000) {
 }
 
 try {
-  // Sign in with the admin key; it lives in sessionStorage only.
+  // A wrong key is refused in the page.
   await page.goto(`${base}/console/`);
-  await page.fill("[data-testid=admin-key]", adminKey);
   await shot("sign-in");
+  expectFailures = true;
+  await page.fill("[data-testid=admin-key]", "not-an-admin-key");
+  await page.click("[data-testid=sign-in]");
+  assert.match(await page.textContent("[data-testid=error]"), /^unauthenticated: /);
+  expectFailures = false;
+  // Sign in with the admin key; it lives in sessionStorage only.
+  await page.fill("[data-testid=admin-key]", adminKey);
   await page.click("[data-testid=sign-in]");
   await page.waitForSelector("[data-testid=who]");
   const stored = await page.evaluate(() => ({ session: sessionStorage.getItem("manifold.adminKey"), local: JSON.stringify(localStorage), cookie: document.cookie }));
@@ -117,6 +125,13 @@ try {
       if (seen[seen.length - 1] !== n) seen.push(n);
     }).observe(el, { childList: true, subtree: true, characterData: true });
   });
+  // A bad virtual key: the stream's error is shown, not swallowed.
+  expectFailures = true;
+  await page.fill("[data-testid=virtual-key]", "mk-not-a-real-key");
+  await page.click("[data-testid=send]");
+  assert.match(await page.textContent("[data-testid=error]"), /^unauthenticated: /);
+  expectFailures = false;
+  await page.fill("[data-testid=virtual-key]", "");
   await page.click("[data-testid=send]");
   await page.waitForSelector("[data-testid=finish]");
   const lengths = await page.evaluate(() => window.__answerLengths);
@@ -216,6 +231,12 @@ try {
   await page.waitForSelector("[data-testid=run-output]");
   await shot("run-succeeded");
   log("the run succeeded");
+
+  // Signing out forgets the admin key.
+  await page.click("[data-testid=sign-out]");
+  await page.waitForSelector("[data-testid=signin]");
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("manifold.adminKey")), null);
+  log("signed out");
 
   assert.deepEqual(pageErrors, [], "errors in the browser console");
 } catch (e) {
