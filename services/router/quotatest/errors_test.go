@@ -368,3 +368,17 @@ func TestRefusalShapes(t *testing.T) {
 		}
 	})
 }
+
+// TestQuotaAddrNeedsInternalToken: a router pointed at a quota service in
+// another process must share the internal token; serve says so and exits
+// with a usage error.
+func TestQuotaAddrNeedsInternalToken(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // were the settings wrongly accepted, serve would return at once
+	stderr := &lockedBuffer{}
+	code := cli.Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--services", "router", "--quota.addr", "127.0.0.1:9"},
+		cli.Env{Stdout: io.Discard, Stderr: stderr, Getenv: func(string) string { return "" }})
+	if code != cli.ExitUsage || !strings.Contains(stderr.String(), "quota.addr") || !strings.Contains(stderr.String(), "internal-token") {
+		t.Errorf("exit %d, stderr %q: want a usage error naming quota.addr and internal-token", code, stderr)
+	}
+}
