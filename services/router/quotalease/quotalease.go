@@ -3,9 +3,9 @@
 // grants this replica. A call is admitted in memory when every lease that
 // applies to it has room for its worst case; the actual usage is settled
 // locally when the call ends and reported to the quota service in batches.
-// RPCs happen only when a target is first seen, when a lease runs short
-// or needs renewing, and when settlements are flushed — never once per
-// call. See docs/QUOTA.md for the overspend bound.
+// RPCs happen only when a target or an unpriced model is first seen, when
+// a lease runs short or needs renewing, and when settlements are flushed —
+// never once per call. See docs/QUOTA.md for the overspend bound.
 package quotalease
 
 import (
