@@ -171,7 +171,7 @@ func (s *Service) PutChain(ctx context.Context, req *connect.Request[workflowsv1
 	}
 	now := time.Now().UTC()
 	c, docVersion, err := s.loadChain(ctx, m.GetName())
-	if apierror.As(err).Class == mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND {
+	if notFound(err) {
 		c, docVersion, err = &workflowsv1.Chain{Name: m.GetName(), CreatedAt: timestamppb.New(now)}, storage.ExpectAbsent, nil
 	}
 	if err != nil {
@@ -318,4 +318,9 @@ func pageSize(n int32) int {
 		return 100
 	}
 	return int(n)
+}
+
+// notFound reports whether err is a NOT_FOUND error.
+func notFound(err error) bool {
+	return err != nil && apierror.As(err).Class == mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND
 }

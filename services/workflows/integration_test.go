@@ -22,7 +22,10 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
+	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -438,8 +441,22 @@ func (e *env) decide(id, step, digest, key string, approve bool) error {
 func TestToolLoopOnTemporal(t *testing.T) {
 	e := newEnv(t)
 	e.putChain("weather.report", weatherChain(e.toolURL))
+	// The same spec again creates nothing; a change makes version 2.
+	again, err := e.client().PutChain(t.Context(), connect.NewRequest(&workflowsv1.PutChainRequest{Name: "weather.report", Spec: weatherChain(e.toolURL)}))
+	if err != nil || !again.Msg.GetUnchanged() || again.Msg.GetVersion().GetVersion() != 1 {
+		t.Fatalf("put the same spec: %v %v", err, again)
+	}
+	changed := weatherChain(e.toolURL)
+	changed.Steps[0].GetToolLoop().MaxIterations = 4
+	v2, err := e.client().PutChain(t.Context(), connect.NewRequest(&workflowsv1.PutChainRequest{Name: "weather.report", Spec: changed, Labels: []string{"production"}}))
+	if err != nil || v2.Msg.GetVersion().GetVersion() != 2 || v2.Msg.GetChain().GetLabels()[0].GetVersion() != 2 {
+		t.Fatalf("put version 2: %v %v", err, v2)
+	}
 	id := e.start("weather.report", map[string]any{"cities": "Paris and Rome"})
 	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+	if run.GetChainVersion() != 2 {
+		t.Fatalf("run of version %d, want 2 (the production label)", run.GetChainVersion())
+	}
 
 	want := `{"city":"Paris","celsius":15} | {"city":"Rome","celsius":14}`
 	if got := run.GetOutput().GetStructValue().AsMap()["text"]; got != want {
@@ -484,6 +501,7 @@ func TestApprovalsOnTemporal(t *testing.T) {
 
 	id := e.start("reply.review", map[string]any{"topic": "refunds"})
 	watched := make(chan []*workflowsv1.WatchRunResponse, 1)
+	watching := make(chan struct{}) // closed at the watch's first event
 	go func() {
 		var events []*workflowsv1.WatchRunResponse
 		defer func() { watched <- events }()
@@ -492,7 +510,9 @@ func TestApprovalsOnTemporal(t *testing.T) {
 			return
 		}
 		for stream.Receive() {
-			events = append(events, stream.Msg())
+			if events = append(events, stream.Msg()); len(events) == 1 {
+				close(watching)
+			}
 		}
 	}()
 	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
@@ -510,6 +530,11 @@ func TestApprovalsOnTemporal(t *testing.T) {
 	if err := e.decide(id, "review", digest, "", true); connect.CodeOf(err) != connect.CodeUnauthenticated {
 		t.Fatalf("approving without a key: %v", err)
 	}
+	select {
+	case <-watching:
+	case <-time.After(30 * time.Second):
+		t.Fatal("WatchRun sent nothing within 30s")
+	}
 	if err := e.decide(id, "review", digest, alice, true); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
@@ -523,13 +548,16 @@ func TestApprovalsOnTemporal(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("WatchRun did not end after the run succeeded")
 	}
-	var statuses []workflowsv1.RunStatus
+	var statuses []workflowsv1.RunStatus // as the watcher saw them
 	for i, ev := range events {
 		if i > 0 && ev.GetSequence() <= events[i-1].GetSequence() {
 			t.Fatalf("sequence %d after %d", ev.GetSequence(), events[i-1].GetSequence())
 		}
 		if sc := ev.GetStatusChanged(); sc != nil {
 			statuses = append(statuses, sc.GetStatus())
+		}
+		if i == 0 {
+			statuses = append(statuses, ev.GetSnapshot().GetStatus())
 		}
 	}
 	if len(events) == 0 || events[0].GetSnapshot() == nil || len(statuses) == 0 ||
@@ -538,6 +566,26 @@ func TestApprovalsOnTemporal(t *testing.T) {
 	}
 	if rec := run.GetSteps()[1].GetApprovals()[0]; rec.GetDecidedBy() != "alice" || rec.GetDecision() != workflowsv1.ApprovalDecision_APPROVAL_DECISION_APPROVED {
 		t.Fatalf("approval record %v", rec)
+	}
+	// The decision is in the audit log's admin actions, with the approver.
+	audit := auditv1connect.NewAuditServiceClient(http.DefaultClient, e.gw.url, withToken(adminToken))
+	var found *auditv1.AdminAction
+	for deadline := time.Now().Add(30 * time.Second); found == nil && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		res, err := audit.QueryAdminActions(t.Context(), connect.NewRequest(&auditv1.QueryAdminActionsRequest{
+			Range:  &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
+			Action: workflowsv1connect.WorkflowServiceApproveStepProcedure, ResourceId: id,
+		}))
+		if err != nil {
+			t.Fatalf("query admin actions: %v", err)
+		}
+		for _, a := range res.Msg.GetActions() {
+			if a.GetErrorClass() == mcpv1.ErrorClass_ERROR_CLASS_UNSPECIFIED {
+				found = a
+			}
+		}
+	}
+	if found == nil || found.GetActor().GetUser() != "alice" || found.GetComment() != "ok" {
+		t.Fatalf("admin action of the approval: %v", found)
 	}
 
 	id = e.start("reply.review", map[string]any{"topic": "refunds"})

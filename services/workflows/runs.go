@@ -342,46 +342,103 @@ func terminal(st workflowsv1.RunStatus) bool {
 	return false
 }
 
-// WatchRun streams a run's changes: a snapshot first, then a status change
-// and a fresh snapshot each time the run changes, ending after a terminal
-// status. It reads the run every 250ms.
+// WatchRun streams a run's events, which the workflow records (see
+// chainrun.Events): a snapshot first (or, resuming, the events after
+// after_sequence), then every event as it happens, ending after a terminal
+// status. It asks the workflow for new events every 250ms.
 func (s *Service) WatchRun(ctx context.Context, req *connect.Request[workflowsv1.WatchRunRequest], stream *connect.ServerStream[workflowsv1.WatchRunResponse]) error {
 	if err := s.runs(ctx); err != nil {
 		return err
 	}
 	id := req.Msg.GetRunId()
-	seq := req.Msg.GetAfterSequence()
-	var last *workflowsv1.Run
-	for {
+	after := req.Msg.GetAfterSequence()
+	// A run whose first workflow task has not run yet answers no query:
+	// it has no events yet.
+	evs, err := s.events(ctx, id, after)
+	if notFound(err) {
+		return err
+	}
+	if err != nil {
+		evs = chainrun.Events{}
+	}
+	if after == 0 || after > evs.Last {
+		// A fresh watch, or a sequence this run never had: start over with
+		// a snapshot taken after the events it covers (it may include a
+		// little more; the events that follow repeat it, never skip).
+		if evs, err = s.events(ctx, id, 0); err != nil {
+			evs = chainrun.Events{}
+		}
 		run, err := s.getRun(ctx, id)
 		if err != nil {
 			return err
 		}
-		if last == nil || !proto.Equal(last, run) {
-			seq++
-			now := timestamppb.Now()
-			if last != nil && last.GetStatus() != run.GetStatus() {
-				if err := stream.Send(&workflowsv1.WatchRunResponse{Sequence: seq, Time: now, Event: &workflowsv1.WatchRunResponse_StatusChanged{
-					StatusChanged: &workflowsv1.RunStatusChange{Status: run.GetStatus(), Output: run.GetOutput(), Error: run.GetError(), Usage: run.GetUsage()},
-				}}); err != nil {
-					return err
-				}
-				seq++
-			}
-			if err := stream.Send(&workflowsv1.WatchRunResponse{Sequence: seq, Time: now, Event: &workflowsv1.WatchRunResponse_Snapshot{Snapshot: run}}); err != nil {
-				return err
-			}
-			last = run
+		if err := stream.Send(&workflowsv1.WatchRunResponse{Sequence: evs.Last, Time: timestamppb.Now(), Event: &workflowsv1.WatchRunResponse_Snapshot{Snapshot: run}}); err != nil {
+			return err
 		}
 		if terminal(run.GetStatus()) {
 			return nil
+		}
+		after, evs.Events = evs.Last, nil
+	}
+	failures := 0 // consecutive failed event queries; 40 (10s) end the watch
+	for {
+		for _, b := range evs.Events {
+			ev := &workflowsv1.WatchRunResponse{}
+			if err := proto.Unmarshal(b, ev); err != nil {
+				return apierror.Internal(err)
+			}
+			if err := stream.Send(ev); err != nil {
+				return err
+			}
+			after = ev.GetSequence()
+			if terminal(ev.GetStatusChanged().GetStatus()) {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(250 * time.Millisecond):
 		}
+		if evs, err = s.events(ctx, id, after); err != nil {
+			if failures++; failures > 40 {
+				return err
+			}
+			evs = chainrun.Events{}
+			continue
+		}
+		failures = 0
+		if len(evs.Events) == 0 {
+			// A run whose workflow ended without its own last event (timed
+			// out, terminated) ends the watch with its status.
+			if run, err := s.getRun(ctx, id); err == nil && terminal(run.GetStatus()) && run.GetEndedAt() != nil {
+				desc, err := s.temporal.DescribeWorkflowExecution(ctx, id, "")
+				if err == nil && desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING &&
+					desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+					return stream.Send(&workflowsv1.WatchRunResponse{Sequence: after + 1, Time: timestamppb.Now(), Event: &workflowsv1.WatchRunResponse_StatusChanged{
+						StatusChanged: &workflowsv1.RunStatusChange{Status: run.GetStatus(), Error: run.GetError(), Usage: run.GetUsage()},
+					}})
+				}
+			}
+		}
 	}
+}
+
+// events asks a run's workflow for its events after a sequence.
+func (s *Service) events(ctx context.Context, id string, after int64) (chainrun.Events, error) {
+	var evs chainrun.Events
+	v, err := s.temporal.QueryWorkflow(ctx, id, "", chainrun.QueryEvents, after)
+	if err == nil {
+		err = v.Get(&evs)
+	}
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return evs, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND, "run %q not found", id)
+		}
+		return evs, temporalError(err)
+	}
+	return evs, nil
 }
 
 // temporalError hides Temporal's internals behind an UNAVAILABLE or

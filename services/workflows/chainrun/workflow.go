@@ -27,6 +27,7 @@ import (
 const (
 	WorkflowName     = "manifold.ChainRun"
 	QueryRun         = "run"
+	QueryEvents      = "events"
 	UpdateDecide     = "decide"
 	ActivityModel    = "manifold.ModelCall"
 	ActivityCallTool = "manifold.CallTool"
@@ -85,7 +86,15 @@ type pending struct {
 	record   *workflowsv1.ApprovalRecord
 }
 
+// Events answers QueryEvents: the run's events after a sequence, each a
+// binary workflowsv1.WatchRunResponse, and the last sequence so far.
+type Events struct {
+	Last   int64
+	Events [][]byte
+}
+
 type runner struct {
+	events  []*workflowsv1.WatchRunResponse // every event, in order; Sequence from 1
 	in      Input
 	spec    *workflowsv1.ChainSpec
 	run     *workflowsv1.Run
@@ -130,6 +139,10 @@ func Run(ctx workflow.Context, in Input) (*workflowsv1.Run, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryRun, func() (*workflowsv1.Run, error) { return r.run, nil }); err != nil {
 		return nil, err
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryEvents, r.eventsAfter); err != nil {
+		return nil, err
+	}
+	r.emit(ctx, statusChanged(r.run))
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide, r.decide, workflow.UpdateHandlerOptions{Validator: r.validate}); err != nil {
 		return nil, err
 	}
@@ -157,7 +170,46 @@ func Run(ctx workflow.Context, in Input) (*workflowsv1.Run, error) {
 	}
 	r.run.PendingApprovals = nil
 	r.run.EndedAt = timestamppb.New(workflow.Now(ctx))
+	r.emit(ctx, statusChanged(r.run))
 	return r.run, nil
+}
+
+// emit records an event for watchers. Events live in workflow memory
+// only: a replay rebuilds them, so they add nothing to the history.
+func (r *runner) emit(ctx workflow.Context, ev *workflowsv1.WatchRunResponse) {
+	ev.Sequence = int64(len(r.events) + 1)
+	ev.Time = timestamppb.New(workflow.Now(ctx))
+	r.events = append(r.events, ev)
+}
+
+func (r *runner) eventsAfter(after int64) (Events, error) {
+	out := Events{Last: int64(len(r.events))}
+	for _, ev := range r.events[min(max(after, 0), out.Last):] {
+		b, err := proto.Marshal(ev)
+		if err != nil {
+			return Events{}, err
+		}
+		out.Events = append(out.Events, b)
+	}
+	return out, nil
+}
+
+// setStatus changes the run's status, as an event.
+func (r *runner) setStatus(ctx workflow.Context, st workflowsv1.RunStatus) {
+	if r.run.Status != st {
+		r.run.Status = st
+		r.emit(ctx, statusChanged(r.run))
+	}
+}
+
+func statusChanged(run *workflowsv1.Run) *workflowsv1.WatchRunResponse {
+	return &workflowsv1.WatchRunResponse{Event: &workflowsv1.WatchRunResponse_StatusChanged{StatusChanged: &workflowsv1.RunStatusChange{
+		Status: run.GetStatus(), Output: run.GetOutput(), Error: run.GetError(), Usage: proto.Clone(run.GetUsage()).(*mcpv1.Usage),
+	}}}
+}
+
+func stepEvent(sr *workflowsv1.StepRun) *workflowsv1.WatchRunResponse {
+	return &workflowsv1.WatchRunResponse{Event: &workflowsv1.WatchRunResponse_Step{Step: proto.Clone(sr).(*workflowsv1.StepRun)}}
 }
 
 func lastStepID(spec *workflowsv1.ChainSpec) string {
@@ -196,6 +248,8 @@ func (r *runner) resolve(ref *workflowsv1.ValueRef) (any, bool) {
 func (r *runner) step(ctx workflow.Context, step *workflowsv1.Step) error {
 	sr := &workflowsv1.StepRun{StepId: step.GetId(), Status: workflowsv1.StepStatus_STEP_STATUS_RUNNING, Usage: &mcpv1.Usage{}, StartedAt: timestamppb.New(workflow.Now(ctx))}
 	r.run.Steps = append(r.run.Steps, sr)
+	r.emit(ctx, stepEvent(sr))
+	defer func() { r.emit(ctx, stepEvent(sr)) }()
 	var out any
 	var err error
 	switch k := step.GetKind().(type) {
@@ -452,6 +506,9 @@ func (r *runner) toolLoop(ctx workflow.Context, step *workflowsv1.Step, sr *work
 					return nil, err
 				}
 			}
+			r.emit(ctx, &workflowsv1.WatchRunResponse{Event: &workflowsv1.WatchRunResponse_ToolInvoked{ToolInvoked: &workflowsv1.StepToolInvocation{
+				StepId: step.GetId(), Invocation: proto.Clone(inv).(*workflowsv1.ToolInvocation),
+			}}})
 			req.Messages = append(req.Messages, &mcpv1.Message{
 				Role: mcpv1.Role_ROLE_TOOL, ToolCallId: call.GetId(),
 				Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_ToolResult{ToolResult: &mcpv1.ToolResultPart{
@@ -545,13 +602,22 @@ func (r *runner) await(ctx workflow.Context, sr *workflowsv1.StepRun, pa *workfl
 	p := &pending{approval: pa}
 	r.pending[pa.GetStepId()] = p
 	r.run.PendingApprovals = append(r.run.PendingApprovals, pa)
-	r.run.Status = workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL
+	requested := func() {
+		r.emit(ctx, &workflowsv1.WatchRunResponse{Event: &workflowsv1.WatchRunResponse_ApprovalRequested{ApprovalRequested: proto.Clone(pa).(*workflowsv1.PendingApproval)}})
+	}
+	requested()
+	r.setStatus(ctx, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
 	sr.Status = workflowsv1.StepStatus_STEP_STATUS_WAITING_FOR_APPROVAL
 	defer func() {
 		delete(r.pending, pa.GetStepId())
 		r.run.PendingApprovals = slices.DeleteFunc(r.run.PendingApprovals, func(x *workflowsv1.PendingApproval) bool { return x == pa })
+		if p.record != nil {
+			r.emit(ctx, &workflowsv1.WatchRunResponse{Event: &workflowsv1.WatchRunResponse_ApprovalDecided{ApprovalDecided: &workflowsv1.StepApprovalDecision{
+				StepId: pa.GetStepId(), Approval: proto.Clone(p.record).(*workflowsv1.ApprovalRecord),
+			}}})
+		}
 		if r.run.Status == workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL {
-			r.run.Status = workflowsv1.RunStatus_RUN_STATUS_RUNNING
+			r.setStatus(ctx, workflowsv1.RunStatus_RUN_STATUS_RUNNING)
 		}
 		if sr.Status == workflowsv1.StepStatus_STEP_STATUS_WAITING_FOR_APPROVAL {
 			sr.Status = workflowsv1.StepStatus_STEP_STATUS_RUNNING
@@ -576,6 +642,7 @@ func (r *runner) await(ctx workflow.Context, sr *workflowsv1.StepRun, pa *workfl
 			pa.Escalated = true
 			pa.Approvers = policy.GetEscalateTo()
 			pa.Deadline = timestamppb.New(workflow.Now(ctx).Add(policy.GetEscalationTimeout().AsDuration()))
+			requested()
 		default:
 			system(workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_REJECTED)
 		}
