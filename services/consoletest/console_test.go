@@ -61,7 +61,8 @@ func TestConsoleInChromium(t *testing.T) {
 	url := startGateway(t)
 	admin := bearer(adminToken)
 	seed(t, url, admin)
-	runID := startApprovalRun(t, url, admin)
+	runs := startApprovalRuns(t, url, admin, "refunds", "invoices")
+	approveID, rejectID := runs[0], runs[1]
 
 	out := filepath.Join(root, "test-output", "console")
 	if err := os.RemoveAll(out); err != nil {
@@ -76,7 +77,8 @@ func TestConsoleInChromium(t *testing.T) {
 		"MANIFOLD_ADMIN_KEY="+adminToken,
 		"CHROMIUM="+chromium,
 		"SCREENSHOTS="+out,
-		"RUN_ID="+runID,
+		"APPROVE_RUN_ID="+approveID,
+		"REJECT_RUN_ID="+rejectID,
 		"CREDENTIAL_SECRET="+credentialSecret,
 	)
 	var stdout, stderr bytes.Buffer
@@ -88,14 +90,14 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 
 	// What the browser did, seen through the API.
-	run, err := workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, url, admin).GetRun(t.Context(), connect.NewRequest(&workflowsv1.GetRunRequest{RunId: runID}))
-	if err != nil {
-		t.Fatalf("GetRun: %v", err)
+	wf := workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, url, admin)
+	approved := waitRun(t, wf, approveID, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+	if a := approved.GetSteps()[1].GetApprovals(); len(a) != 1 || a[0].GetDecision() != workflowsv1.ApprovalDecision_APPROVAL_DECISION_APPROVED || a[0].GetComment() != "approved in the browser test" {
+		t.Errorf("approvals of the approved run's review step = %v, want the console's approval", a)
 	}
-	if got := run.Msg.GetRun().GetStatus(); got != workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED {
-		t.Errorf("run approved in the console is %v, want succeeded", got)
-	} else if a := run.Msg.GetRun().GetSteps()[1].GetApprovals(); len(a) != 1 || a[0].GetComment() != "approved in the browser test" {
-		t.Errorf("approvals of the review step = %v, want the console's approval", a)
+	rejected := waitRun(t, wf, rejectID, workflowsv1.RunStatus_RUN_STATUS_REJECTED)
+	if a := rejected.GetSteps()[1].GetApprovals(); len(a) != 1 || a[0].GetDecision() != workflowsv1.ApprovalDecision_APPROVAL_DECISION_REJECTED || a[0].GetComment() != "rejected in the browser test" {
+		t.Errorf("approvals of the rejected run's review step = %v, want the console's rejection", a)
 	}
 	keys, err := keyvaultv1connect.NewKeyVaultServiceClient(http.DefaultClient, url, admin).ListVirtualKeys(t.Context(), connect.NewRequest(&keyvaultv1.ListVirtualKeysRequest{
 		States: []keyvaultv1.KeyState{keyvaultv1.KeyState_KEY_STATE_REVOKED},
@@ -251,10 +253,10 @@ func seed(t *testing.T, url string, admin connect.Option) {
 	}
 }
 
-// startApprovalRun puts a chain that drafts with the demo model and waits
-// for an admin's approval, starts a run through the WorkflowService API
-// and waits, bounded, until it waits for the approval.
-func startApprovalRun(t *testing.T, url string, admin connect.Option) string {
+// startApprovalRuns puts a chain that drafts with the demo model and waits
+// for an admin's approval, starts a run about each topic through the
+// WorkflowService API and waits, bounded, until each waits for approval.
+func startApprovalRuns(t *testing.T, url string, admin connect.Option, topics ...string) []string {
 	t.Helper()
 	ctx := t.Context()
 	wf := workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, url, admin)
@@ -281,27 +283,39 @@ func startApprovalRun(t *testing.T, url string, admin connect.Option) string {
 	if err != nil {
 		t.Fatalf("CreateVirtualKey: %v", err)
 	}
-	input, _ := structpb.NewStruct(map[string]any{"topic": "refunds"})
-	start := connect.NewRequest(&workflowsv1.StartRunRequest{ChainName: "reply.review", Input: input})
-	start.Header().Set(workflows.RunKeyHeader, key.Msg.GetSecret())
-	res, err := wf.StartRun(ctx, start)
-	if err != nil {
-		t.Fatalf("StartRun: %v", err)
+	var ids []string
+	for _, topic := range topics {
+		input, _ := structpb.NewStruct(map[string]any{"topic": topic})
+		start := connect.NewRequest(&workflowsv1.StartRunRequest{ChainName: "reply.review", Input: input})
+		start.Header().Set(workflows.RunKeyHeader, key.Msg.GetSecret())
+		res, err := wf.StartRun(ctx, start)
+		if err != nil {
+			t.Fatalf("StartRun: %v", err)
+		}
+		ids = append(ids, res.Msg.GetRun().GetId())
 	}
-	id := res.Msg.GetRun().GetId()
+	for _, id := range ids {
+		waitRun(t, wf, id, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
+	}
+	return ids
+}
+
+// waitRun polls a run, bounded, until it is in status.
+func waitRun(t *testing.T, wf workflowsv1connect.WorkflowServiceClient, id string, status workflowsv1.RunStatus) *workflowsv1.Run {
+	t.Helper()
 	var last *workflowsv1.Run
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		got, err := wf.GetRun(ctx, connect.NewRequest(&workflowsv1.GetRunRequest{RunId: id}))
+		got, err := wf.GetRun(t.Context(), connect.NewRequest(&workflowsv1.GetRunRequest{RunId: id}))
 		if err != nil {
 			continue
 		}
 		last = got.Msg.GetRun()
-		if last.GetStatus() == workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL {
-			return id
+		if last.GetStatus() == status {
+			return last
 		}
 	}
-	t.Fatalf("run %s is not waiting for approval within 90s: %v", id, last)
-	return ""
+	t.Fatalf("run %s is not %v within 90s: %v", id, status, last)
+	return nil
 }
 
 // bearer sends a token on every unary call of a generated client.

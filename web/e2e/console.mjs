@@ -6,7 +6,8 @@
 // page. Nothing sleeps: it waits for elements and conditions, bounded.
 //
 // Environment: MANIFOLD_URL, MANIFOLD_ADMIN_KEY, CHROMIUM (executable),
-// SCREENSHOTS (directory), RUN_ID (a run waiting for approval),
+// SCREENSHOTS (directory), APPROVE_RUN_ID and REJECT_RUN_ID (runs waiting
+// for approval, about refunds and invoices),
 // CREDENTIAL_SECRET (a vault secret that must never be shown).
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
@@ -20,7 +21,8 @@ function env(name) {
 const base = env("MANIFOLD_URL");
 const adminKey = env("MANIFOLD_ADMIN_KEY");
 const out = env("SCREENSHOTS");
-const runId = env("RUN_ID");
+const runId = env("APPROVE_RUN_ID");
+const rejectRunId = env("REJECT_RUN_ID");
 const credentialSecret = env("CREDENTIAL_SECRET");
 await mkdir(out, { recursive: true });
 
@@ -211,7 +213,7 @@ try {
   assert.match(await page.textContent("[data-testid=run-status]"), /waiting for approval/);
   await shot("run-detail");
 
-  // Approve the pending step from the inbox.
+  // Approve one pending step from the inbox, reject the other.
   await go("approvals");
   const card = page.locator("[data-testid=approval]", { hasText: runId });
   await card.waitFor();
@@ -221,8 +223,14 @@ try {
   await card.locator("[data-testid=approve]").click();
   await card.locator("[data-testid=approval-decided]").waitFor();
   assert.match(await card.locator("[data-testid=approval-decided]").textContent(), /^approved by /);
+  const other = page.locator("[data-testid=approval]", { hasText: rejectRunId });
+  assert.match(await other.locator("[data-testid=approval-instructions]").textContent(), /invoices/);
+  await other.locator("[data-testid=approval-comment]").fill("rejected in the browser test");
+  await other.locator("[data-testid=reject]").click();
+  await other.locator("[data-testid=approval-decided]").waitFor();
+  assert.match(await other.locator("[data-testid=approval-decided]").textContent(), /^rejected by /);
   await shot("approvals");
-  log("approved the pending step");
+  log("approved one pending step, rejected the other");
 
   await go("runs");
   await page.click(`[data-testid=run-link]:has-text('${runId}')`);

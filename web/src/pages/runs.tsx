@@ -37,7 +37,7 @@ export function Runs() {
                   <th>Run</th>
                   <th>Chain</th>
                   <th>Status</th>
-                  <th>Steps</th>
+                  <th>Input</th>
                   <th>Started by</th>
                   <th>Created</th>
                   <th>Ended</th>
@@ -56,11 +56,12 @@ export function Runs() {
                       {r.chainName} v{r.chainVersion}
                     </td>
                     <td>{runBadge(r.status)}</td>
-                    <td>{r.steps.length}</td>
+                    <td class="mono small">{r.input ? JSON.stringify(r.input) : "—"}</td>
                     <td>{r.startedBy}</td>
                     <td>{fmtTime(r.createdAt)}</td>
                     <td>{fmtTime(r.endedAt)}</td>
-                    <td>{fmtCost(r.usage?.costMicros ?? 0n)}</td>
+                    {/* A listed run may leave its usage out: "—" rather than $0. */}
+                    <td>{r.usage ? fmtCost(r.usage.costMicros) : "—"}</td>
                   </tr>
                 ))}
               </tbody>
