@@ -56,6 +56,11 @@ func checkSpec(spec *workflowsv1.ChainSpec) error {
 			}
 		}
 	}
+	if s := spec.GetInputSchema(); s != nil {
+		if _, err := compileSchema(s); err != nil {
+			return apierror.Invalid("spec.input_schema", "not a valid JSON Schema: %v", err)
+		}
+	}
 	seen := map[string]bool{}
 	ref := func(field string, r *workflowsv1.ValueRef) error {
 		if r != nil && r.GetStep() != "" && !seen[r.GetStep()] {

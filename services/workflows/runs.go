@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -60,6 +61,13 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 	input := map[string]any{}
 	if m.GetInput() != nil {
 		input = m.GetInput().AsMap()
+	}
+	if input, err = checkInput(cv.GetSpec().GetInputSchema(), input); err != nil {
+		return nil, err
+	}
+	inputStruct, err := structpb.NewStruct(input)
+	if err != nil {
+		return nil, apierror.Invalid("input", "input: %v", err)
 	}
 	inputJSON, err := json.Marshal(input)
 	if err != nil {
@@ -105,7 +113,7 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 	now := time.Now()
 	run := &workflowsv1.Run{
 		Id: id, ChainName: cv.GetChainName(), ChainVersion: cv.GetVersion(), ChainLabel: m.GetLabel(),
-		Status: workflowsv1.RunStatus_RUN_STATUS_PENDING, Input: m.GetInput(), StartedBy: who.name,
+		Status: workflowsv1.RunStatus_RUN_STATUS_PENDING, Input: inputStruct, StartedBy: who.name,
 		IdempotencyKey: m.GetIdempotencyKey(), Metadata: m.GetMetadata(), CreatedAt: timestamppb.New(now),
 		Deadline: timestamppb.New(now.Add(chainrun.RunTimeout(cv.GetSpec()))),
 	}
