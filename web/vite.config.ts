@@ -13,6 +13,11 @@ export default defineConfig({
     dedupe: ["@bufbuild/protobuf", "@bufbuild/protovalidate", "@connectrpc/connect"],
   },
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+  // `npm run dev` serves the console with hot reload and sends its Connect
+  // calls to a running gateway (MANIFOLD_URL, default make run's address).
+  server: {
+    proxy: { "^/manifold\\.": process.env.MANIFOLD_URL ?? "http://127.0.0.1:8080" },
+  },
   build: {
     outDir: fileURLToPath(new URL("../services/internal/console/dist", import.meta.url)),
     // dist/README.txt is committed; tools/web-build.sh removes the old build.

@@ -8,7 +8,7 @@ import { link, navigate, usePath } from "./nav";
 import { Approvals } from "./pages/approvals";
 import { CallDetail, Calls } from "./pages/calls";
 import { Keys } from "./pages/keys";
-import { Playground } from "./pages/playground";
+import { Playground, playgroundKeyItem, storedKey } from "./pages/playground";
 import { Prompts } from "./pages/prompts";
 import { Providers } from "./pages/providers";
 import { RunDetail, Runs } from "./pages/runs";
@@ -53,7 +53,12 @@ export function App() {
   if (restoring) return <p class="muted center">Signing in…</p>;
   if (who === null) return <SignIn error={error} onSignedIn={setWho} />;
 
-  const signOut = () => {
+  const signOut = async () => {
+    // The playground's key dies with the session (best effort: it expires
+    // within the hour anyway).
+    const pk = storedKey();
+    sessionStorage.removeItem(playgroundKeyItem);
+    if (pk !== null) await keyvault.revokeVirtualKey({ keyId: pk.id, reason: "console sign-out" }).catch(() => {});
     setAdminKey(null);
     setWho(null);
     navigate("/");
@@ -78,7 +83,7 @@ export function App() {
         <div class="who" data-testid="who">
           <div>{who.name || who.keyId}</div>
           <div class="muted">{enumName(AdminRole, who.role, "ADMIN_ROLE_")}</div>
-          <button type="button" class="link" onClick={signOut} data-testid="sign-out">
+          <button type="button" class="link" onClick={() => void signOut()} data-testid="sign-out">
             Sign out
           </button>
         </div>

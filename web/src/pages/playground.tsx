@@ -9,13 +9,14 @@ import { enumName, errorText, fmtCost, fmtDuration, keyvault, router } from "../
 import { link } from "../nav";
 import { ErrorBox, Page, Section, Status, useLoad } from "../ui";
 
-// The playground key is short-lived and kept in this tab's sessionStorage.
-const playgroundKeyItem = "manifold.playgroundKey";
+// The playground key is short-lived, kept in this tab's sessionStorage and
+// revoked on sign-out.
+export const playgroundKeyItem = "manifold.playgroundKey";
 const playgroundKeyLifetimeMs = 60 * 60 * 1000;
 
 type StoredKey = { id: string; secret: string; expires: number };
 
-function storedKey(): StoredKey | null {
+export function storedKey(): StoredKey | null {
   try {
     const k = JSON.parse(sessionStorage.getItem(playgroundKeyItem) ?? "null") as StoredKey | null;
     return k !== null && k.expires > Date.now() + 60_000 ? k : null;
