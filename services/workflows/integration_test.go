@@ -484,6 +484,34 @@ func TestToolLoopOnTemporal(t *testing.T) {
 
 	e.recordHistory(id, "tool_loop")
 
+	// Labels move; deleting the chain keeps its runs readable.
+	c := e.client()
+	if _, err := c.SetChainLabel(t.Context(), connect.NewRequest(&workflowsv1.SetChainLabelRequest{Name: "weather.report", Label: "production", Version: 1})); err != nil {
+		t.Fatalf("set label: %v", err)
+	}
+	got, err := c.GetChain(t.Context(), connect.NewRequest(&workflowsv1.GetChainRequest{Name: "weather.report", Selector: &workflowsv1.GetChainRequest_Label{Label: "production"}}))
+	if err != nil || got.Msg.GetVersion().GetVersion() != 1 {
+		t.Fatalf("get by label after rollback: %v %v", err, got)
+	}
+	if _, err := c.SetChainLabel(t.Context(), connect.NewRequest(&workflowsv1.SetChainLabelRequest{Name: "weather.report", Label: "staging", Version: 9})); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Fatalf("label on a missing version: %v", err)
+	}
+	if _, err := c.DeleteChainLabel(t.Context(), connect.NewRequest(&workflowsv1.DeleteChainLabelRequest{Name: "weather.report", Label: "production"})); err != nil {
+		t.Fatalf("delete label: %v", err)
+	}
+	if _, err := c.GetChain(t.Context(), connect.NewRequest(&workflowsv1.GetChainRequest{Name: "weather.report", Selector: &workflowsv1.GetChainRequest_Label{Label: "production"}})); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Fatalf("get by a deleted label: %v", err)
+	}
+	if _, err := c.DeleteChain(t.Context(), connect.NewRequest(&workflowsv1.DeleteChainRequest{Name: "weather.report"})); err != nil {
+		t.Fatalf("delete chain: %v", err)
+	}
+	if _, err := c.GetChain(t.Context(), connect.NewRequest(&workflowsv1.GetChainRequest{Name: "weather.report"})); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Fatalf("get a deleted chain: %v", err)
+	}
+	if _, err := c.GetRun(t.Context(), connect.NewRequest(&workflowsv1.GetRunRequest{RunId: id})); err != nil {
+		t.Fatalf("get a run of a deleted chain: %v", err)
+	}
+
 	list, err := e.client().ListRuns(t.Context(), connect.NewRequest(&workflowsv1.ListRunsRequest{ChainName: "weather.report"}))
 	if err != nil || len(list.Msg.GetRuns()) != 1 || list.Msg.GetRuns()[0].GetId() != id {
 		t.Fatalf("list runs: %v %v", err, list)
@@ -521,6 +549,25 @@ func TestApprovalsOnTemporal(t *testing.T) {
 		t.Fatalf("pending approvals %v", pa)
 	}
 	digest := pa[0].GetDigest()
+	// The inbox: alice (developer) may decide it, bob (viewer) may not.
+	inbox := func(key string, req *workflowsv1.ListPendingApprovalsRequest) []*workflowsv1.PendingApproval {
+		r := connect.NewRequest(req)
+		r.Header().Set("Authorization", "Bearer "+key)
+		res, err := e.client().ListPendingApprovals(t.Context(), r)
+		if err != nil {
+			t.Fatalf("list pending approvals: %v", err)
+		}
+		return res.Msg.GetApprovals()
+	}
+	if got := inbox(alice, &workflowsv1.ListPendingApprovalsRequest{Mine: true}); len(got) != 1 || got[0].GetRunId() != id || got[0].GetDigest() != digest {
+		t.Fatalf("alice's inbox: %v", got)
+	}
+	if got := inbox(bob, &workflowsv1.ListPendingApprovalsRequest{Mine: true}); len(got) != 0 {
+		t.Fatalf("bob's inbox: %v", got)
+	}
+	if got := inbox(bob, &workflowsv1.ListPendingApprovalsRequest{ApproverRole: "developer", ChainName: "reply.review"}); len(got) != 1 {
+		t.Fatalf("developers' inbox: %v", got)
+	}
 	if err := e.decide(id, "review", strings.Repeat("0", 64), alice, true); connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "does not match") {
 		t.Fatalf("wrong digest: %v", err)
 	}

@@ -458,3 +458,84 @@ func temporalError(err error) error {
 	}
 	return apierror.Internal(err)
 }
+
+// ListPendingApprovals is the approvals inbox: what running runs wait for,
+// oldest deadline first. It reads every running run of the namespace.
+func (s *Service) ListPendingApprovals(ctx context.Context, req *connect.Request[workflowsv1.ListPendingApprovalsRequest]) (*connect.Response[workflowsv1.ListPendingApprovalsResponse], error) {
+	if err := s.runs(ctx); err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	who, err := s.principal(ctx, req.Header(), false)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if m.GetRunId() != "" {
+		ids = []string{m.GetRunId()}
+	} else {
+		q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", chainrun.WorkflowName)
+		var token []byte
+		for {
+			page, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: s.cfg.Namespace, Query: q, PageSize: 1000, NextPageToken: token})
+			if err != nil {
+				return nil, temporalError(err)
+			}
+			for _, e := range page.GetExecutions() {
+				ids = append(ids, e.GetExecution().GetWorkflowId())
+			}
+			if token = page.GetNextPageToken(); len(token) == 0 {
+				break
+			}
+		}
+	}
+	var out []*workflowsv1.PendingApproval
+	for _, id := range ids {
+		run, err := s.getRun(ctx, id)
+		if err != nil {
+			if notFound(err) {
+				continue
+			}
+			return nil, err
+		}
+		for _, p := range run.GetPendingApprovals() {
+			switch {
+			case m.GetChainName() != "" && p.GetChainName() != m.GetChainName():
+			case m.GetApproverRole() != "" && !slices.Contains(p.GetApprovers().GetRoles(), m.GetApproverRole()):
+			case m.GetMine() && !mayDecide(p.GetApprovers(), who):
+			default:
+				out = append(out, p)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *workflowsv1.PendingApproval) int {
+		return a.GetDeadline().AsTime().Compare(b.GetDeadline().AsTime())
+	})
+	start := 0
+	if t := m.GetPageToken(); t != "" {
+		if _, err := fmt.Sscanf(t, "%d", &start); err != nil || start < 0 || start > len(out) {
+			return nil, apierror.Invalid("page_token", "invalid page token")
+		}
+	}
+	resp := &workflowsv1.ListPendingApprovalsResponse{}
+	end := min(start+pageSize(m.GetPageSize()), len(out))
+	resp.Approvals = out[start:end]
+	if end < len(out) {
+		resp.NextPageToken = fmt.Sprint(end)
+	}
+	return connect.NewResponse(resp), nil
+}
+
+// mayDecide mirrors the workflow's validator: one of the principals (user
+// or key id) or one of the roles.
+func mayDecide(a *workflowsv1.Approvers, who *caller) bool {
+	if slices.Contains(a.GetPrincipals(), who.name) || (who.keyID != "" && slices.Contains(a.GetPrincipals(), who.keyID)) {
+		return true
+	}
+	for _, r := range who.roles {
+		if slices.Contains(a.GetRoles(), r) {
+			return true
+		}
+	}
+	return false
+}
