@@ -52,10 +52,6 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function isUnauthenticated(err: unknown): boolean {
-  return err instanceof ConnectError && err.code === Code.Unauthenticated;
-}
-
 export function fmtTime(ts: Timestamp | undefined): string {
   if (ts === undefined) return "—";
   return timestampDate(ts).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });

@@ -43,7 +43,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): Loaded
 }
 
 // useAction wraps a button's call: busy while it runs, its error kept.
-export function useAction(): [boolean, string | undefined, (f: () => Promise<void>) => Promise<void>, () => void] {
+export function useAction(): [boolean, string | undefined, (f: () => Promise<void>) => Promise<void>] {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const run = async (f: () => Promise<void>) => {
@@ -57,7 +57,7 @@ export function useAction(): [boolean, string | undefined, (f: () => Promise<voi
       setBusy(false);
     }
   };
-  return [busy, error, run, () => setError(undefined)];
+  return [busy, error, run];
 }
 
 export function ErrorBox({ error }: { error: string | undefined }) {

@@ -8,7 +8,7 @@ import { enumName, fmtTime, workflows } from "../api";
 import { link } from "../nav";
 import { ErrorBox, useAction } from "../ui";
 
-export function subjectText(a: PendingApproval): string {
+function subjectText(a: PendingApproval): string {
   switch (a.subject.case) {
     case "value": {
       const v = toJson(ValueSchema, a.subject.value);
