@@ -167,9 +167,10 @@ try {
   // The call in the usage charts, by key and by model.
   await go("usage");
   await page.selectOption("[data-testid=range]", "0");
-  await until("the playground key in the usage chart", async () => {
+  await until("the playground key in the usage chart and the quota ledger", async () => {
     const legend = await page.locator("[data-testid=chart-by-key] [data-testid=legend-item]").allTextContents();
-    return legend.some((t) => t.includes(playgroundKey));
+    const ledger = await page.locator("[data-testid=ledger-row]").allTextContents();
+    return legend.some((t) => t.includes(playgroundKey)) && ledger.some((t) => t.includes(playgroundKey));
   });
   assert.ok((await page.locator("[data-testid=chart-by-key] [data-testid=bar]").count()) > 0, "no bars by key");
   const models = await page.locator("[data-testid=chart-by-model] [data-testid=legend-item]").allTextContents();

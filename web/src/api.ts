@@ -6,6 +6,7 @@ import { timestampDate, type Duration, type Timestamp } from "@bufbuild/protobuf
 import { AuditService } from "@gen/manifold/audit/v1/audit_service_pb.js";
 import { KeyVaultService } from "@gen/manifold/keyvault/v1/keyvault_service_pb.js";
 import { PromptService } from "@gen/manifold/prompts/v1/prompt_service_pb.js";
+import { QuotaService } from "@gen/manifold/quota/v1/quota_service_pb.js";
 import { RouterService } from "@gen/manifold/router/v1/router_pb.js";
 import { WorkflowService } from "@gen/manifold/workflows/v1/workflow_service_pb.js";
 
@@ -40,6 +41,7 @@ export const keyvault = createClient(KeyVaultService, transport);
 export const router = createClient(RouterService, transport);
 export const prompts = createClient(PromptService, transport);
 export const audit = createClient(AuditService, transport);
+export const quota = createClient(QuotaService, transport);
 export const workflows = createClient(WorkflowService, transport);
 
 // errorText is what the page shows for a failed call: the Connect code and

@@ -3,7 +3,9 @@
 import { useState } from "preact/hooks";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { StatsDimension, type StatsBucket } from "@gen/manifold/audit/v1/audit_pb.js";
-import { audit, fmtCost, fmtDuration, keyvault } from "../api";
+import { KeyState } from "@gen/manifold/keyvault/v1/keyvault_pb.js";
+import { UsageDimension, type UsageRow } from "@gen/manifold/quota/v1/quota_pb.js";
+import { audit, fmtCost, fmtDuration, keyvault, quota } from "../api";
 import { StackedBars, type Series } from "../chart";
 import { Page, Refresh, Section, Status, useLoad } from "../ui";
 
@@ -21,7 +23,7 @@ const metrics = {
 };
 type Metric = keyof typeof metrics;
 
-type Load = { times: Date[]; byKey: StatsBucket[]; byModel: StatsBucket[]; keyNames: Map<string, string> };
+type Load = { times: Date[]; byKey: StatsBucket[]; byModel: StatsBucket[]; ledger: UsageRow[]; ledgerTotal: UsageRow | undefined; keyNames: Map<string, string> };
 
 async function load(rangeIdx: number): Promise<Load> {
   const r = ranges[rangeIdx]!;
@@ -31,14 +33,23 @@ async function load(rangeIdx: number): Promise<Load> {
   const start = end - Math.ceil(r.ms / widthMs) * widthMs;
   const range = { start: timestampFromDate(new Date(start)), end: timestampFromDate(new Date(end)) };
   const bucketWidth = { seconds: BigInt(r.bucketS), nanos: 0 };
-  const [byKey, byModel, keys] = await Promise.all([
+  const [byKey, byModel, ledger, keys] = await Promise.all([
     audit.getStats({ range, bucketWidth, groupBy: [StatsDimension.KEY] }),
     audit.getStats({ range, bucketWidth, groupBy: [StatsDimension.MODEL] }),
-    keyvault.listVirtualKeys({ pageSize: 1000 }),
+    // What budgets are charged: the quota service's ledger of settled spend.
+    quota.getUsageReport({ range, groupBy: [UsageDimension.VIRTUAL_KEY, UsageDimension.MODEL], pageSize: 1000 }),
+    keyvault.listVirtualKeys({ pageSize: 1000, states: [KeyState.ACTIVE, KeyState.REVOKED, KeyState.EXPIRED] }),
   ]);
   const times: Date[] = [];
   for (let t = start; t < end; t += widthMs) times.push(new Date(t));
-  return { times, byKey: byKey.buckets, byModel: byModel.buckets, keyNames: new Map(keys.keys.map((k) => [k.id, k.name])) };
+  return {
+    times,
+    byKey: byKey.buckets,
+    byModel: byModel.buckets,
+    ledger: ledger.rows,
+    ledgerTotal: ledger.total,
+    keyNames: new Map(keys.keys.map((k) => [k.id, k.name])),
+  };
 }
 
 function series(times: Date[], buckets: StatsBucket[], name: (b: StatsBucket) => string, of: (b: StatsBucket) => number): Series[] {
@@ -138,6 +149,36 @@ export function Usage() {
                     ))}
                   </tbody>
                 </table>
+              </Section>
+              <Section title="Billed spend by key and model (quota ledger)" testid="ledger">
+                {d.ledger.length === 0 ? (
+                  <p class="empty muted">No settled spend in this range yet.</p>
+                ) : (
+                  <table>
+                    <thead>
+                      <tr>
+                        <th>Key</th>
+                        <th>Model</th>
+                        <th>Requests</th>
+                        <th>Input tokens</th>
+                        <th>Output tokens</th>
+                        <th>Cost</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {[...d.ledger, ...(d.ledgerTotal ? [d.ledgerTotal] : [])].map((r, i) => (
+                        <tr data-testid={i < d.ledger.length ? "ledger-row" : "ledger-total"} class={i < d.ledger.length ? "" : "total"}>
+                          <td>{i < d.ledger.length ? `${d.keyNames.get(r.virtualKeyId) ?? "key"} (${r.virtualKeyId})` : "Total"}</td>
+                          <td>{r.model}</td>
+                          <td>{String(r.requests)}</td>
+                          <td>{String(r.usage?.inputTokens ?? 0n)}</td>
+                          <td>{String(r.usage?.outputTokens ?? 0n)}</td>
+                          <td>{fmtCost(r.usage?.costMicros ?? 0n)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
               </Section>
             </>
           );
