@@ -152,6 +152,7 @@ func (s *Service) begin(ctx context.Context, r *mcpv1.Request, surface Surface) 
 	if cs.info.MaxOutputTokens == 0 {
 		cs.info.MaxOutputTokens = first.model.GetMaxOutputTokens()
 	}
+	p.tokens = cs.info.EstimatedInputTokens + cs.info.MaxOutputTokens
 	if s.hooks.Quota != nil {
 		t, err := s.hooks.Quota.Admit(ctx, &cs.info)
 		if err != nil {

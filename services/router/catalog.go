@@ -39,6 +39,9 @@ type weightedCredential struct {
 type plan struct {
 	route   *routerv1.Route
 	targets []*boundTarget
+	// tokens is the call's worst case (estimated input + max output), for
+	// credential rate limits.
+	tokens int64
 }
 
 // boundTarget is a route target resolved against the catalog.

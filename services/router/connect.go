@@ -126,6 +126,7 @@ func (s *Service) embed(ctx context.Context, cs *callState, req *routerv1.EmbedR
 	for _, in := range req.GetInputs() {
 		cs.info.EstimatedInputTokens += demo.CountTokens(in.GetText()) + int64(len(in.GetTokens().GetIds()))
 	}
+	p.tokens = cs.info.EstimatedInputTokens
 	if s.hooks.Quota != nil {
 		t, err := s.hooks.Quota.Admit(ctx, &cs.info)
 		if err != nil {

@@ -85,6 +85,15 @@ type Admission interface {
 	Admit(ctx context.Context, call *CallInfo) (Ticket, error)
 }
 
+// CredentialLimiter is an Admission that also enforces rate limits per
+// provider credential: each upstream attempt on a credential is admitted
+// against that credential's limits, so the gateway stays under the
+// provider's own limits for the key. A refused attempt moves to another
+// credential of the pool or another target, without reaching the provider.
+type CredentialLimiter interface {
+	AdmitAttempt(ctx context.Context, credential string, tokens int64) (release func(), err error)
+}
+
 // Ticket is an admitted call's reservation.
 type Ticket interface {
 	// Settle charges the actual usage (nil usage releases in full).

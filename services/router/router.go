@@ -161,8 +161,36 @@ func (s *Service) run(ctx context.Context, p *plan, r *mcpv1.Request, stream boo
 		tried[i]++
 		state := s.states.get(bt.key)
 		call := &provider.Call{Request: r, Model: upstreamModel(bt.model), Credential: s.secretOf(ctx, bt.provider.pickCredential(bt.cred, s.cooling))}
+		release, err := s.admitAttempt(ctx, call.Credential.Name, p.tokens)
+		if err != nil {
+			// The credential's own rate limit: like a 429 from the provider
+			// for that key, but the provider never saw it and the target's
+			// breaker is not touched.
+			state.release()
+			e := apierror.As(err)
+			attempts = append(attempts, &mcpv1.Attempt{Provider: bt.provider.cfg.GetName(), Model: upstreamModel(bt.model),
+				ErrorClass: e.Class, ErrorMessage: e.Message, Latency: durationpb.New(0)})
+			lastErr = e
+			s.coolDown(call.Credential.Name, e.RetryAfter)
+			// Not an attempt on the provider: it does not use up the
+			// route's attempts. Each refused key rests, and each target is
+			// left once, so this ends.
+			if bt.cred == "" && bt.provider.hasRestedCredential(call.Credential.Name, s.cooling) {
+				tried[i] = 0
+				idx = i
+				n--
+				continue
+			}
+			if next, ok := s.nextTarget(targets, i+1, false); ok && tried[next] == 0 {
+				idx = next
+				n--
+				continue
+			}
+			return nil, attempts, e
+		}
 		start := s.now()
 		committed, err := s.attempt(ctx, route, bt, call, stream, do)
+		release()
 		latency := s.now().Sub(start)
 		a := &mcpv1.Attempt{Provider: bt.provider.cfg.GetName(), Model: upstreamModel(bt.model), Latency: durationpb.New(latency)}
 		attempts = append(attempts, a)
@@ -222,6 +250,16 @@ func (s *Service) run(ctx context.Context, p *plan, r *mcpv1.Request, stream boo
 		idx = i + 1
 	}
 	return nil, attempts, lastErr
+}
+
+// admitAttempt checks an attempt on a credential against the credential's
+// rate limits, when the quota hook enforces them.
+func (s *Service) admitAttempt(ctx context.Context, credential string, tokens int64) (release func(), err error) {
+	lim, ok := s.hooks.Quota.(CredentialLimiter)
+	if !ok || credential == "" {
+		return func() {}, nil
+	}
+	return lim.AdmitAttempt(ctx, credential, tokens)
 }
 
 // attempt runs one attempt with the route's per-attempt timeout. For

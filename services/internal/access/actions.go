@@ -20,10 +20,9 @@ import (
 )
 
 // ActionLog sends the admin actions the Guard sees to the audit service's
-// admin-action log, in batches, without delaying the admin's call. When the
-// audit service cannot take them they wait (at most maxPending, oldest
-// dropped first, with an error logged) and are sent again; ids make the
-// resend idempotent.
+// admin-action log as they happen. When the audit service cannot take them
+// they wait (at most maxPending, oldest dropped first, with an error
+// logged) and are sent again in batches; ids make the resend idempotent.
 type ActionLog struct {
 	audit  auditv1connect.AuditServiceClient
 	logger *slog.Logger
@@ -64,6 +63,12 @@ func (l *ActionLog) Record(ctx context.Context, procedure, peer string, req any,
 	}
 	if err != nil {
 		a.ErrorClass = apierror.As(err).Class
+	}
+	// Sent before the admin's call returns, so that a change is in the log
+	// by the time its author sees it done; queued for retry when the audit
+	// service cannot take it now.
+	if len(l.send(context.WithoutCancel(ctx), []*auditv1.AdminAction{a})) == 0 {
+		return
 	}
 	select {
 	case l.queue <- a:

@@ -177,7 +177,51 @@ func (a *Admission) Admit(ctx context.Context, call *router.CallInfo) (router.Ti
 		return nil, err
 	}
 	n := need{cost: a.estimate(call), tokens: call.EstimatedInputTokens + call.MaxOutputTokens}
-	ts := a.targetsOf(call)
+	leases, err := a.hold(ctx, a.targetsOf(call), n)
+	if err != nil {
+		return nil, err
+	}
+	return &ticket{a: a, info: call, need: n, leases: leases}, nil
+}
+
+// AdmitAttempt admits one upstream attempt on a provider credential against
+// the credential's own rate limits (requests and tokens per minute, to stay
+// under the provider's limits for that key); release ends the attempt. A
+// credential without limits is admitted at once, without an RPC once known.
+func (a *Admission) AdmitAttempt(ctx context.Context, credential string, tokens int64) (release func(), err error) {
+	k := targetKey{int32(quotav1.SubjectKind_SUBJECT_KIND_CREDENTIAL), credential}
+	a.mu.Lock()
+	t, ok := a.targets[k]
+	if !ok {
+		t = &target{req: acquireRequest(k)}
+		a.targets[k] = t
+	}
+	a.mu.Unlock()
+	n := need{tokens: tokens}
+	leases, err := a.hold(ctx, []*target{t}, n)
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			for _, l := range leases {
+				switch l.unit {
+				case quotav1.LeaseUnit_LEASE_UNIT_TOKENS:
+					l.spent += n.tokens
+				case quotav1.LeaseUnit_LEASE_UNIT_REQUESTS:
+					l.spent++
+				}
+			}
+		})
+	}, nil
+}
+
+// hold reserves n on every lease of ts, topping leases up from the quota
+// service when they run short, and returns the leases drawn from.
+func (a *Admission) hold(ctx context.Context, ts []*target, n need) ([]*lease, error) {
 	var short *lease
 	for range 4 {
 		leases, err := a.leasesOf(ctx, ts)
@@ -194,13 +238,12 @@ func (a *Admission) Admit(ctx context.Context, call *router.CallInfo) (router.Ti
 			}
 		}
 		if short == nil {
-			t := &ticket{a: a, info: call, need: n, leases: leases}
 			for _, l := range leases {
 				l.used += n.of(l.unit)
 				l.recent += n.of(l.unit)
 			}
 			a.mu.Unlock()
-			return t, nil
+			return leases, nil
 		}
 		backingOff := short.usable(now) && now.Before(short.exhaustedUntil)
 		a.mu.Unlock()
