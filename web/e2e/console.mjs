@@ -156,6 +156,12 @@ try {
   assert.match(await row.textContent(), /chat → demo\/assistant/);
   assert.match(await row.textContent(), new RegExp(playgroundKey));
   await shot("calls");
+  // Only failed calls: the bad key's call, not the playground's answer.
+  await page.selectOption("[data-testid=status-filter]", { label: "failed" });
+  await page.locator(callLink).waitFor({ state: "detached" });
+  await page.waitForSelector("[data-testid=call-row]:has-text('failed')");
+  assert.equal(await page.locator("[data-testid=call-row]:has-text('succeeded')").count(), 0, "succeeded calls listed under failed");
+  await page.selectOption("[data-testid=status-filter]", { label: "Any status" });
   await page.click(callLink);
   await page.waitForSelector("[data-testid=call-detail]");
   assert.equal((await page.textContent("[data-testid=call-id]")).trim(), callId);

@@ -23,15 +23,16 @@ export function Calls() {
   const [win, setWin] = useState(1);
   const [text, setText] = useState("");
   const [query, setQuery] = useState("");
+  const [status, setStatus] = useState(CallStatus.UNSPECIFIED);
   const calls = useLoad(() => {
     const now = Date.now();
     return audit.queryCalls({
       range: { start: timestampFromDate(new Date(now - windows[win]!.ms)), end: timestampFromDate(new Date(now + 60_000)) },
-      filter: query !== "" ? { text: query } : undefined,
+      filter: { text: query, statuses: status === CallStatus.UNSPECIFIED ? [] : [status] },
       view: CallView.SUMMARY,
       pageSize: 200,
     });
-  }, [win, query]);
+  }, [win, query, status]);
   return (
     <Page
       title="Call log"
@@ -46,6 +47,12 @@ export function Calls() {
           >
             <input type="search" placeholder="Search request and response text" value={text} onInput={(e) => setText(e.currentTarget.value)} />
           </form>
+          <select value={status} onChange={(e) => setStatus(Number(e.currentTarget.value))} data-testid="status-filter">
+            <option value={CallStatus.UNSPECIFIED}>Any status</option>
+            {[CallStatus.SUCCEEDED, CallStatus.FAILED, CallStatus.CANCELLED].map((s) => (
+              <option value={s}>{enumName(CallStatus, s, "CALL_STATUS_")}</option>
+            ))}
+          </select>
           <select value={win} onChange={(e) => setWin(Number(e.currentTarget.value))}>
             {windows.map((w, i) => (
               <option value={i}>{w.label}</option>

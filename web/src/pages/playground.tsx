@@ -46,7 +46,10 @@ export function Playground({ who }: { who: Principal }) {
   const catalog = useLoad(() => router.listModels({}));
   const [target, setTarget] = useState("");
   const [pasted, setPasted] = useState("");
+  const [system, setSystem] = useState("");
   const [prompt, setPrompt] = useState("");
+  const [temperature, setTemperature] = useState("");
+  const [maxTokens, setMaxTokens] = useState("");
   const [answer, setAnswer] = useState("");
   const [usage, setUsage] = useState<Usage>();
   const [meta, setMeta] = useState<ResponseMetadata>();
@@ -60,6 +63,7 @@ export function Playground({ who }: { who: Principal }) {
 
   const send = async (e: Event) => {
     e.preventDefault();
+    if (streaming || prompt.trim() === "" || chosen === "") return;
     setAnswer("");
     setUsage(undefined);
     setMeta(undefined);
@@ -71,8 +75,14 @@ export function Playground({ who }: { who: Principal }) {
     abort.current = ctl;
     try {
       const secret = pasted.trim() !== "" ? pasted.trim() : (await playgroundKey(who)).secret;
+      const text = (value: string) => [{ part: { case: "text" as const, value } }];
+      const messages = [...(system.trim() !== "" ? [{ role: Role.SYSTEM, content: text(system) }] : []), { role: Role.USER, content: text(prompt) }];
+      const sampling = {
+        temperature: temperature.trim() !== "" ? Number(temperature) : undefined,
+        maxOutputTokens: maxTokens.trim() !== "" ? Number(maxTokens) : undefined,
+      };
       const stream = router.generateStream(
-        { request: { model: chosen, messages: [{ role: Role.USER, content: [{ part: { case: "text", value: prompt } }] }] } },
+        { request: { model: chosen, messages, sampling } },
         { headers: { Authorization: `Bearer ${secret}` }, signal: ctl.signal },
       );
       for await (const res of stream) {
@@ -134,9 +144,32 @@ export function Playground({ who }: { who: Principal }) {
                 <input type="password" autocomplete="off" placeholder="mk-…" value={pasted} onInput={(e) => setPasted(e.currentTarget.value)} data-testid="virtual-key" />
               </label>
               <label>
-                Message
-                <textarea rows={4} value={prompt} onInput={(e) => setPrompt(e.currentTarget.value)} required data-testid="message" />
+                System prompt <span class="muted">(optional)</span>
+                <textarea rows={2} value={system} onInput={(e) => setSystem(e.currentTarget.value)} data-testid="system" />
               </label>
+              <label>
+                Message <span class="muted">(Ctrl+Enter sends)</span>
+                <textarea
+                  rows={4}
+                  value={prompt}
+                  onInput={(e) => setPrompt(e.currentTarget.value)}
+                  onKeyDown={(e) => {
+                    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void send(e);
+                  }}
+                  required
+                  data-testid="message"
+                />
+              </label>
+              <div class="row">
+                <label>
+                  Temperature
+                  <input type="number" min="0" max="2" step="0.1" placeholder="default" value={temperature} onInput={(e) => setTemperature(e.currentTarget.value)} />
+                </label>
+                <label>
+                  Max output tokens
+                  <input type="number" min="1" step="1" placeholder="default" value={maxTokens} onInput={(e) => setMaxTokens(e.currentTarget.value)} />
+                </label>
+              </div>
               <div class="row">
                 <button type="submit" disabled={streaming || prompt.trim() === "" || chosen === ""} data-testid="send">
                   {streaming ? "Streaming…" : "Send"}
