@@ -100,7 +100,7 @@ export function Keys() {
             <input value={project} onInput={(e) => setProject(e.currentTarget.value)} placeholder="helpdesk" />
           </label>
           <label>
-            Routes it may call <span class="muted">(comma separated, * for all)</span>
+            <span>Routes it may call <span class="muted">(comma separated, * for all)</span></span>
             <input value={routes} onInput={(e) => setRoutes(e.currentTarget.value)} />
           </label>
           <label>
@@ -108,7 +108,7 @@ export function Keys() {
             <input value={models} onInput={(e) => setModels(e.currentTarget.value)} />
           </label>
           <label>
-            Expires in days <span class="muted">(empty: never)</span>
+            <span>Expires in days <span class="muted">(empty: never)</span></span>
             <input type="number" min="1" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
           </label>
           <div class="row end">

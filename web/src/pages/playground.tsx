@@ -140,15 +140,15 @@ export function Playground({ who }: { who: Principal }) {
                 </select>
               </label>
               <label>
-                Virtual key <span class="muted">(optional: empty uses a one-hour key created for you)</span>
+                <span>Virtual key <span class="muted">(optional: empty uses a one-hour key created for you)</span></span>
                 <input type="password" autocomplete="off" placeholder="mk-…" value={pasted} onInput={(e) => setPasted(e.currentTarget.value)} data-testid="virtual-key" />
               </label>
               <label>
-                System prompt <span class="muted">(optional)</span>
+                <span>System prompt <span class="muted">(optional)</span></span>
                 <textarea rows={2} value={system} onInput={(e) => setSystem(e.currentTarget.value)} data-testid="system" />
               </label>
               <label>
-                Message <span class="muted">(Ctrl+Enter sends)</span>
+                <span>Message <span class="muted">(Ctrl+Enter sends)</span></span>
                 <textarea
                   rows={4}
                   value={prompt}
