@@ -101,6 +101,9 @@ var modules = []module{
 			d.err = err
 			return "", nil
 		}
+		// Budget alerts also go to the audit log, beside the API.
+		auditTarget := d.target("audit", d.cfg.CallLog.AuditAddr)
+		go svc.ForwardAlerts(d.ctx, auditv1connect.NewAuditServiceClient(auditTarget.Client, auditTarget.BaseURL), time.Second)
 		return quotav1connect.NewQuotaServiceHandler(svc, d.server.HandlerOptions()...)
 	})},
 	{name: "prompts", init: mount(promptsv1connect.PromptServiceName, func(d *deps) (string, http.Handler) {

@@ -15,7 +15,10 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
+	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -365,6 +368,29 @@ func TestRefusalShapes(t *testing.T) {
 		}
 		if by := b.Msg.GetBudget().GetUpdatedBy(); by != "bootstrap" {
 			t.Errorf("budget updated_by %q, want the bootstrap admin", by)
+		}
+		// The alert is in the audit log too, as an event of the quota
+		// service.
+		audit := auditv1connect.NewAuditServiceClient(clientWith(adminToken), url)
+		for {
+			res, err := audit.QueryAdminActions(ctx, connect.NewRequest(&auditv1.QueryAdminActionsRequest{
+				Range:        &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
+				ResourceType: "budget_alert",
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if as := res.Msg.GetActions(); len(as) > 0 {
+				a := as[0]
+				if len(as) != 1 || a.GetResourceId() != "tiny" || a.GetActor().GetKind() != auditv1.ActorKind_ACTOR_KIND_SERVICE || !strings.Contains(a.GetComment(), "50%") {
+					t.Errorf("audit log budget alerts %v, want one for budget tiny at 50%%", as)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the budget alert never reached the audit log")
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	})
 }
