@@ -20,6 +20,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -56,7 +57,10 @@ type Deps struct {
 	Router dial.Target
 	// KeyVault authenticates callers (starters and approvers); a zero
 	// Target means there is none and every caller is anonymous.
-	KeyVault      dial.Target
+	KeyVault dial.Target
+	// Audit receives decisions taken by timeout policies; a zero Target
+	// skips them.
+	Audit         dial.Target
 	InternalToken string
 	Logger        *slog.Logger
 }
@@ -135,6 +139,7 @@ func (s *Service) connect(ctx context.Context, deps Deps) (stop func(), err erro
 		HTTP:       httptool.New(),
 		Lambda:     lambdatool.New(),
 		PromptAPIs: chainrun.PromptAPIs{Client: deps.Router.Client, BaseURL: deps.Router.BaseURL},
+		Audit:      auditClient(deps.Audit),
 		OpenKey:    s.seal.open,
 	})
 	if err := w.Start(); err != nil {
@@ -294,4 +299,11 @@ func bearer(h http.Header) string {
 		return strings.TrimSpace(v[7:])
 	}
 	return strings.TrimSpace(h.Get("X-Api-Key"))
+}
+
+func auditClient(t dial.Target) auditv1connect.AuditServiceClient {
+	if t.Client == nil {
+		return nil
+	}
+	return auditv1connect.NewAuditServiceClient(t.Client, t.BaseURL)
 }

@@ -189,6 +189,7 @@ var modules = []module{
 		cfg.DataDir = d.cfg.Storage.DataDir
 		svc, done, err := workflows.Start(d.ctx, cfg, workflows.Deps{
 			DB: d.db, Router: d.target("router", ""), KeyVault: d.target("keyvault", d.cfg.KeyVault.Addr),
+			Audit:         d.target("audit", d.cfg.CallLog.AuditAddr),
 			InternalToken: d.cfg.KeyVault.InternalToken, Logger: d.logger.With("service", "workflows"),
 		})
 		if err != nil {

@@ -2,6 +2,8 @@ package chainrun
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,11 +18,15 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
+	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1/workflowsv1connect"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/workflows/httptool"
 	"github.com/manifoldgw/manifold/services/workflows/lambdatool"
@@ -48,6 +54,9 @@ type Activities struct {
 	Router routerv1connect.RouterServiceClient
 	HTTP   *httptool.Caller
 	Lambda *lambdatool.Caller
+	// Audit receives the decisions taken by a timeout policy (people's
+	// decisions are recorded by the admin guard); nil skips them.
+	Audit auditv1connect.AuditServiceClient
 	// PromptAPIs reaches the router's published prompt APIs
 	// (POST <BaseURL>/apis/{slug}); a zero value means there are none.
 	PromptAPIs PromptAPIs
@@ -183,4 +192,41 @@ func Register(w worker.Registry, a *Activities) {
 	w.RegisterWorkflowWithOptions(Run, workflow.RegisterOptions{Name: WorkflowName})
 	w.RegisterActivityWithOptions(a.ModelCall, activity.RegisterOptions{Name: ActivityModel})
 	w.RegisterActivityWithOptions(a.CallTool, activity.RegisterOptions{Name: ActivityCallTool})
+	w.RegisterActivityWithOptions(a.RecordDecision, activity.RegisterOptions{Name: ActivityRecordDecision})
+}
+
+// DecisionRecord is an approval decided by a step's timeout policy.
+type DecisionRecord struct {
+	RunID, StepID, Digest string
+	Approved              bool
+	Escalated             bool
+	At                    time.Time
+}
+
+// RecordDecision writes a timeout decision to the audit service's
+// admin-action log, as the workflow service, with an id derived from the
+// run and step so that a retry records it once.
+func (a *Activities) RecordDecision(ctx context.Context, d DecisionRecord) error {
+	if a.Audit == nil {
+		return nil
+	}
+	action := workflowsv1connect.WorkflowServiceRejectStepProcedure
+	verdict := "rejected"
+	if d.Approved {
+		action, verdict = workflowsv1connect.WorkflowServiceApproveStepProcedure, "approved"
+	}
+	sum := sha256.Sum256([]byte(d.RunID + "/" + d.StepID + "/" + d.Digest))
+	comment := fmt.Sprintf("step %s %s by its timeout policy (digest %s)", d.StepID, verdict, d.Digest)
+	if d.Escalated {
+		comment += " after escalation"
+	}
+	_, err := a.Audit.RecordAdminActions(ctx, connect.NewRequest(&auditv1.RecordAdminActionsRequest{Actions: []*auditv1.AdminAction{{
+		Id: "aa_timeout_" + hex.EncodeToString(sum[:12]), Time: timestamppb.New(d.At),
+		Actor:  &auditv1.Actor{Kind: auditv1.ActorKind_ACTOR_KIND_SERVICE, Id: "workflows", User: "system"},
+		Action: action, ResourceType: "run_approval", ResourceId: d.RunID, Comment: comment,
+	}}}))
+	if err != nil {
+		return fmt.Errorf("record decision: %s", apierror.As(err).Error())
+	}
+	return nil
 }

@@ -20,6 +20,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
+	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
@@ -344,8 +346,15 @@ func TestApprovalTimeoutPolicies(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.action.String(), func(t *testing.T) {
-			env := newEnv(t, draftRouter())
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			audit := &fakeAudit{}
+			chainrun.Register(env, &chainrun.Activities{Router: draftRouter(), HTTP: httptool.New(), Audit: audit})
 			run := start(t, env, approvalChain(policy(c.action)), nil)
+			if len(audit.actions) != 1 || audit.actions[0].GetResourceId() != "run-1" || audit.actions[0].GetActor().GetUser() != "system" ||
+				!strings.Contains(audit.actions[0].GetComment(), "by its timeout policy") {
+				t.Fatalf("audited %v", audit.actions)
+			}
 			recs := run.GetSteps()[1].GetApprovals()
 			if run.GetStatus() != c.status || len(recs) != 1 || recs[0].GetDecision() != c.decision || recs[0].GetDecidedBy() != "system" {
 				t.Fatalf("status %v, approvals %v", run.GetStatus(), recs)
@@ -458,4 +467,15 @@ func TestPromptAPITool(t *testing.T) {
 	if gotAuth != "Bearer mk-run-key" || gotPath != "/apis/summary" || gotBody != `{"text":"long text"}` {
 		t.Fatalf("prompt API saw auth %q, path %q, body %q", gotAuth, gotPath, gotBody)
 	}
+}
+
+// fakeAudit collects admin actions.
+type fakeAudit struct {
+	auditv1connect.AuditServiceClient
+	actions []*auditv1.AdminAction
+}
+
+func (f *fakeAudit) RecordAdminActions(_ context.Context, req *connect.Request[auditv1.RecordAdminActionsRequest]) (*connect.Response[auditv1.RecordAdminActionsResponse], error) {
+	f.actions = append(f.actions, req.Msg.GetActions()...)
+	return connect.NewResponse(&auditv1.RecordAdminActionsResponse{}), nil
 }

@@ -31,6 +31,8 @@ const (
 	UpdateDecide     = "decide"
 	ActivityModel    = "manifold.ModelCall"
 	ActivityCallTool = "manifold.CallTool"
+	// ActivityRecordDecision audits a timeout decision.
+	ActivityRecordDecision = "manifold.RecordDecision"
 )
 
 // Error types of a refused decision (temporal.ApplicationError types).
@@ -648,6 +650,17 @@ func (r *runner) await(ctx workflow.Context, sr *workflowsv1.StepRun, pa *workfl
 		}
 	}
 	sr.Approvals = append(sr.Approvals, p.record)
+	if p.record.GetDecidedBy() == "system" && workflow.GetVersion(ctx, "audit-timeout-decisions", workflow.DefaultVersion, 1) == 1 {
+		// The decision stands even if the audit service cannot take it.
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 10},
+		})
+		_ = workflow.ExecuteActivity(actx, ActivityRecordDecision, DecisionRecord{
+			RunID: r.in.RunID, StepID: pa.GetStepId(), Digest: pa.GetDigest(), Approved: approved(p.record),
+			Escalated: pa.GetEscalated(), At: p.record.GetDecidedAt().AsTime(),
+		}).Get(ctx, nil)
+	}
 	return p.record, nil
 }
 
