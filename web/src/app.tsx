@@ -76,7 +76,7 @@ export function App() {
       <nav class="side">
         <div class="brand">Manifold</div>
         {pages.map((p) => (
-          <a {...link(p.path)} class={p === def ? "active" : ""} data-testid={`nav-${p.path.slice(1)}`}>
+          <a {...link(p.path)} class={p === def ? "active" : ""} aria-current={p === def ? "page" : undefined} data-testid={`nav-${p.path.slice(1)}`}>
             {p.title}
           </a>
         ))}

@@ -1,12 +1,12 @@
 // The call log (AuditService.QueryCalls) and one call in full (GetCall).
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { CallStatus, Surface, type Body, type CallRecord } from "@gen/manifold/audit/v1/audit_pb.js";
 import { CallView } from "@gen/manifold/audit/v1/audit_service_pb.js";
 import { ErrorClass, FinishReason } from "@gen/manifold/mcp/v1/mcp_pb.js";
 import { audit, enumName, fmtCost, fmtDuration, fmtTime } from "../api";
 import { link } from "../nav";
-import { Badge, Page, Refresh, Section, Status, useLoad } from "../ui";
+import { Badge, ErrorBox, Page, Refresh, Section, Status, useAction, useLoad } from "../ui";
 
 const windows = [
   { label: "Last hour", ms: 3_600_000 },
@@ -24,15 +24,27 @@ export function Calls() {
   const [text, setText] = useState("");
   const [query, setQuery] = useState("");
   const [status, setStatus] = useState(CallStatus.UNSPECIFIED);
-  const calls = useLoad(() => {
+  const calls = useLoad(async () => {
     const now = Date.now();
-    return audit.queryCalls({
+    const req = {
       range: { start: timestampFromDate(new Date(now - windows[win]!.ms)), end: timestampFromDate(new Date(now + 60_000)) },
       filter: { text: query, statuses: status === CallStatus.UNSPECIFIED ? [] : [status] },
       view: CallView.SUMMARY,
       pageSize: 200,
-    });
+    };
+    const res = await audit.queryCalls(req);
+    return { req, records: res.records, next: res.nextPageToken };
   }, [win, query, status]);
+  // Further pages of the same query, appended by "Load more".
+  const [more, setMore] = useState<{ records: CallRecord[]; next: string } | null>(null);
+  useEffect(() => setMore(null), [calls.data]);
+  const [mbusy, merror, mrun] = useAction();
+  const next = more?.next ?? calls.data?.next ?? "";
+  const loadMore = () =>
+    mrun(async () => {
+      const res = await audit.queryCalls({ ...calls.data!.req, pageToken: next });
+      setMore({ records: [...(more?.records ?? []), ...res.records], next: res.nextPageToken });
+    });
   return (
     <Page
       title="Call log"
@@ -65,43 +77,53 @@ export function Calls() {
       <Section title="Calls" testid="calls">
         <Status l={calls} empty={(d) => d.records.length === 0}>
           {(d) => (
-            <table data-testid="calls-table">
-              <thead>
-                <tr>
-                  <th>Received</th>
-                  <th>Surface</th>
-                  <th>Key</th>
-                  <th>Route / model</th>
-                  <th>Status</th>
-                  <th>Tokens in / out</th>
-                  <th>Cost</th>
-                  <th>Latency</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.records.map((c) => (
-                  <tr data-testid="call-row">
-                    <td>
-                      <a {...link(`/calls/${encodeURIComponent(c.id)}`)} data-testid="call-link">
-                        {fmtTime(c.receivedAt)}
-                      </a>
-                    </td>
-                    <td>{enumName(Surface, c.surface, "SURFACE_")}</td>
-                    <td class="mono">{c.principal?.keyId || "—"}</td>
-                    <td>
-                      {c.route ? `${c.route} → ` : ""}
-                      {c.provider}/{c.model || c.requestedModel}
-                    </td>
-                    <td>{statusBadge(c.status)}</td>
-                    <td>
-                      {String(c.usage?.inputTokens ?? 0)} / {String(c.usage?.outputTokens ?? 0)}
-                    </td>
-                    <td>{fmtCost(c.usage?.costMicros ?? 0n)}</td>
-                    <td>{fmtDuration(c.latency)}</td>
+            <>
+              <table data-testid="calls-table">
+                <thead>
+                  <tr>
+                    <th>Received</th>
+                    <th>Surface</th>
+                    <th>Key</th>
+                    <th>Route / model</th>
+                    <th>Status</th>
+                    <th>Tokens in / out</th>
+                    <th>Cost</th>
+                    <th>Latency</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {[...d.records, ...(more?.records ?? [])].map((c) => (
+                    <tr data-testid="call-row">
+                      <td>
+                        <a {...link(`/calls/${encodeURIComponent(c.id)}`)} data-testid="call-link">
+                          {fmtTime(c.receivedAt)}
+                        </a>
+                      </td>
+                      <td>{enumName(Surface, c.surface, "SURFACE_")}</td>
+                      <td class="mono">{c.principal?.keyId || "—"}</td>
+                      <td>
+                        {c.route ? `${c.route} → ` : ""}
+                        {c.provider}/{c.model || c.requestedModel}
+                      </td>
+                      <td>{statusBadge(c.status)}</td>
+                      <td>
+                        {String(c.usage?.inputTokens ?? 0)} / {String(c.usage?.outputTokens ?? 0)}
+                      </td>
+                      <td>{fmtCost(c.usage?.costMicros ?? 0n)}</td>
+                      <td>{fmtDuration(c.latency)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <ErrorBox error={merror} />
+              {next !== "" && (
+                <div class="row end">
+                  <button type="button" class="secondary" disabled={mbusy} onClick={() => void loadMore()}>
+                    {mbusy ? "Loading…" : "Load more"}
+                  </button>
+                </div>
+              )}
+            </>
           )}
         </Status>
       </Section>
