@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,26 +136,15 @@ func requireBuiltConsole(t *testing.T, root string) {
 	if err != nil {
 		t.Fatalf("the console is not built: %v: %s", err, hint)
 	}
-	rec := &responseRecorder{header: http.Header{}}
-	req, _ := http.NewRequest(http.MethodGet, console.Prefix, nil)
-	console.Handler().ServeHTTP(rec, req)
-	if rec.status != 0 && rec.status != http.StatusOK {
-		t.Fatalf("this test binary embeds no console (status %d): %s", rec.status, hint)
+	rec := httptest.NewRecorder()
+	console.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, console.Prefix, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("this test binary embeds no console (status %d): %s", rec.Code, hint)
 	}
-	if !bytes.Equal(rec.body.Bytes(), onDisk) {
+	if !bytes.Equal(rec.Body.Bytes(), onDisk) {
 		t.Fatalf("this test binary embeds an older console build than services/internal/console/dist: %s", hint)
 	}
 }
-
-type responseRecorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *responseRecorder) Header() http.Header         { return r.header }
-func (r *responseRecorder) Write(p []byte) (int, error) { return r.body.Write(p) }
-func (r *responseRecorder) WriteHeader(status int)      { r.status = status }
 
 // startGateway runs every service in-process on 127.0.0.1:0 (SQLite, the
 // demo model streaming token by token, keys required, the embedded
