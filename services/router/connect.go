@@ -18,7 +18,7 @@ import (
 // Generate answers in one response (Connect).
 func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.GenerateRequest]) (*connect.Response[routerv1.GenerateResponse], error) {
 	ctx = s.identify(ctx, req.Header(), req.Peer().Addr)
-	res, err := s.Do(ctx, req.Msg.GetRequest(), SurfaceConnect)
+	res, err := s.Do(ctx, req.Msg.GetRequest(), connectSurface(req.Msg.GetRequest()))
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (s *Service) Generate(ctx context.Context, req *connect.Request[routerv1.Ge
 // first event are Connect errors; after it, an error event ends the stream.
 func (s *Service) GenerateStream(ctx context.Context, req *connect.Request[routerv1.GenerateStreamRequest], stream *connect.ServerStream[routerv1.GenerateStreamResponse]) error {
 	ctx = s.identify(ctx, req.Header(), req.Peer().Addr)
-	return s.DoStream(ctx, req.Msg.GetRequest(), SurfaceConnect, func(ev *mcpv1.StreamEvent) error {
+	return s.DoStream(ctx, req.Msg.GetRequest(), connectSurface(req.Msg.GetRequest()), func(ev *mcpv1.StreamEvent) error {
 		return stream.Send(&routerv1.GenerateStreamResponse{Event: ev})
 	})
 }
@@ -45,6 +45,16 @@ func (s *Service) Embed(ctx context.Context, req *connect.Request[routerv1.Embed
 		return nil, err
 	}
 	return connect.NewResponse(res), nil
+}
+
+// connectSurface is the surface of a Connect call: the workflow surface
+// for the model calls of workflow runs, which tag their requests with the
+// run's id (metadata "run_id").
+func connectSurface(r *mcpv1.Request) Surface {
+	if r.GetOptions().GetMetadata()["run_id"] != "" {
+		return SurfaceWorkflow
+	}
+	return SurfaceConnect
 }
 
 // identify resolves the virtual key of a model call like AuthenticateHTTP:

@@ -123,3 +123,47 @@ func TestEmbeddingsAreScopedAndRecorded(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkflowCallsAreTagged: a model call carrying a run id (as workflow
+// runs send them) is recorded on the workflow surface with its run.
+func TestWorkflowCallsAreTagged(t *testing.T) {
+	url := startGateway(t)
+	ctx := t.Context()
+	vk, err := keyvaultv1connect.NewKeyVaultServiceClient(http.DefaultClient, url, as(adminToken)).CreateVirtualKey(ctx, connect.NewRequest(&keyvaultv1.CreateVirtualKeyRequest{
+		Name: "run", Owner: &keyvaultv1.KeyOwner{User: "app"}, Scopes: &keyvaultv1.KeyScopes{Models: []string{"demo"}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = routerv1connect.NewRouterServiceClient(http.DefaultClient, url, as(vk.Msg.GetSecret())).Generate(ctx, connect.NewRequest(&routerv1.GenerateRequest{
+		Request: &mcpv1.Request{Model: "demo", Messages: []*mcpv1.Message{{Role: mcpv1.Role_ROLE_USER, Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: "step"}}}}},
+			Options: &mcpv1.RequestOptions{Metadata: map[string]string{"run_id": "run_123", "step_id": "draft"}}},
+	}))
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	audit := auditv1connect.NewAuditServiceClient(http.DefaultClient, url, as(adminToken))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := audit.QueryCalls(ctx, connect.NewRequest(&auditv1.QueryCallsRequest{
+			Range: &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
+		}))
+		if err != nil {
+			t.Fatalf("QueryCalls: %v", err)
+		}
+		if recs := res.Msg.GetRecords(); len(recs) > 0 {
+			if r := recs[0]; len(recs) != 1 || r.GetSurface() != auditv1.Surface_SURFACE_WORKFLOW || r.GetRunId() != "run_123" {
+				t.Errorf("call log = %v, want one call on the workflow surface of run_123", recs)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the call never reached the call log")
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -56,6 +56,7 @@ func convert(rec *router.CallRecord, policy routerv1.RedactionPolicy, maxBody in
 		FinishReason:     rec.Finish,
 		ReplicaId:        replica,
 	}
+	out.RunId = rec.Request.GetOptions().GetMetadata()["run_id"]
 	if rec.Operation == router.OperationEmbed {
 		out.Operation = auditv1.CallOperation_CALL_OPERATION_EMBED
 	}
