@@ -233,6 +233,7 @@ type toolServer struct {
 	mu   sync.Mutex
 	seen map[string]int
 	all  int
+	auth []string // the Authorization header of each call
 }
 
 func (s *toolServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -241,6 +242,7 @@ func (s *toolServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.seen[r.Header.Get("Idempotency-Key")]++
 	s.all++
+	s.auth = append(s.auth, r.Header.Get("Authorization"))
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, `{"city":%q,"celsius":%d}`, args["city"], 10+len(fmt.Sprint(args["city"])))
@@ -440,13 +442,25 @@ func (e *env) decide(id, step, digest, key string, approve bool) error {
 // and cost, and `temporal workflow list` shows it.
 func TestToolLoopOnTemporal(t *testing.T) {
 	e := newEnv(t)
-	e.putChain("weather.report", weatherChain(e.toolURL))
+	// The tool authenticates with a key vault credential.
+	kv := keyvaultv1connect.NewKeyVaultServiceClient(http.DefaultClient, e.gw.url, withToken(adminToken))
+	if _, err := kv.PutCredential(t.Context(), connect.NewRequest(&keyvaultv1.PutCredentialRequest{
+		Credential: &keyvaultv1.ProviderCredential{Name: "weather-tool", Provider: "weather"},
+		Secret:     &keyvaultv1.CredentialSecret{Secret: &keyvaultv1.CredentialSecret_ApiKey{ApiKey: "sk-weather-tool"}},
+	})); err != nil {
+		t.Fatalf("put credential: %v", err)
+	}
+	authed := func(spec *workflowsv1.ChainSpec) *workflowsv1.ChainSpec {
+		spec.Tools[0].GetHttp().Auth = &workflowsv1.HttpToolAuth{Credential: "weather-tool"}
+		return spec
+	}
+	e.putChain("weather.report", authed(weatherChain(e.toolURL)))
 	// The same spec again creates nothing; a change makes version 2.
-	again, err := e.client().PutChain(t.Context(), connect.NewRequest(&workflowsv1.PutChainRequest{Name: "weather.report", Spec: weatherChain(e.toolURL)}))
+	again, err := e.client().PutChain(t.Context(), connect.NewRequest(&workflowsv1.PutChainRequest{Name: "weather.report", Spec: authed(weatherChain(e.toolURL))}))
 	if err != nil || !again.Msg.GetUnchanged() || again.Msg.GetVersion().GetVersion() != 1 {
 		t.Fatalf("put the same spec: %v %v", err, again)
 	}
-	changed := weatherChain(e.toolURL)
+	changed := authed(weatherChain(e.toolURL))
 	changed.Steps[0].GetToolLoop().MaxIterations = 4
 	v2, err := e.client().PutChain(t.Context(), connect.NewRequest(&workflowsv1.PutChainRequest{Name: "weather.report", Spec: changed, Labels: []string{"production"}}))
 	if err != nil || v2.Msg.GetVersion().GetVersion() != 2 || v2.Msg.GetChain().GetLabels()[0].GetVersion() != 2 {
@@ -475,6 +489,15 @@ func TestToolLoopOnTemporal(t *testing.T) {
 	}
 	if all, seen := e.tool.counts(); all != 2 || len(seen) != 2 {
 		t.Fatalf("tool calls: %d, by key %v", all, seen)
+	}
+	e.tool.mu.Lock()
+	auth := slices.Clone(e.tool.auth)
+	e.tool.mu.Unlock()
+	if auth[0] != "Bearer sk-weather-tool" || auth[1] != "Bearer sk-weather-tool" {
+		t.Fatalf("the tool's credential from the key vault was not sent: %q", auth)
+	}
+	if strings.Contains(e.gw.stderr.String(), "sk-weather-tool") {
+		t.Fatal("the tool's secret is in the log")
 	}
 
 	out, err := exec.Command(temporalBinary(t), "workflow", "list", "--address", e.temporal, "--namespace", "default").CombinedOutput()

@@ -136,8 +136,8 @@ func (s *Service) connect(ctx context.Context, deps Deps) (stop func(), err erro
 	w := worker.New(c, cfg.TaskQueue, worker.Options{})
 	chainrun.Register(w, &chainrun.Activities{
 		Router:     routerv1connect.NewRouterServiceClient(deps.Router.Client, deps.Router.BaseURL),
-		HTTP:       httptool.New(),
-		Lambda:     lambdatool.New(),
+		HTTP:       &httptool.Caller{Resolve: s.resolveCredential},
+		Lambda:     &lambdatool.Caller{Resolve: s.resolveCredential},
 		PromptAPIs: chainrun.PromptAPIs{Client: deps.Router.Client, BaseURL: deps.Router.BaseURL},
 		Audit:      auditClient(deps.Audit),
 		OpenKey:    s.seal.open,
@@ -306,4 +306,18 @@ func auditClient(t dial.Target) auditv1connect.AuditServiceClient {
 		return nil
 	}
 	return auditv1connect.NewAuditServiceClient(t.Client, t.BaseURL)
+}
+
+// resolveCredential fetches a key vault credential's current secret for a
+// tool call (an internal RPC, with the internal token). Errors never carry
+// the secret.
+func (s *Service) resolveCredential(ctx context.Context, name string) (*keyvaultv1.CredentialSecret, error) {
+	if s.keys == nil {
+		return nil, fmt.Errorf("no key vault")
+	}
+	res, err := s.keys.ResolveCredential(ctx, connect.NewRequest(&keyvaultv1.ResolveCredentialRequest{Name: name}))
+	if err != nil {
+		return nil, fmt.Errorf("%s", apierror.As(err).Error())
+	}
+	return res.Msg.GetSecret(), nil
 }

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 )
 
@@ -31,6 +32,9 @@ const (
 
 // Caller makes tool calls.
 type Caller struct {
+	// Resolve returns a key vault credential's secret, for tools with
+	// auth; nil refuses such tools.
+	Resolve func(ctx context.Context, name string) (*keyvaultv1.CredentialSecret, error)
 	// Lookup resolves a host to addresses; nil uses net.DefaultResolver.
 	// Tests set it to resolve names to private addresses.
 	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
@@ -115,8 +119,29 @@ func private(ip netip.Addr) bool {
 // Every refusal or failure is an error whose text is meant for the model
 // and the run's record.
 func (c *Caller) Call(ctx context.Context, def *workflowsv1.ToolDefinition, t *workflowsv1.HttpTool, arguments, idempotencyKey string) (string, error) {
-	if t.GetAuth() != nil {
-		return "", errors.New("tool auth from the key vault is not supported yet")
+	var authHeader, authValue string
+	if a := t.GetAuth(); a != nil {
+		if c.Resolve == nil {
+			return "", errors.New("tool auth needs the key vault, which this worker cannot reach")
+		}
+		sec, err := c.Resolve(ctx, a.GetCredential())
+		if err != nil {
+			return "", fmt.Errorf("credential %q: %v", a.GetCredential(), err)
+		}
+		if sec.GetApiKey() == "" {
+			return "", fmt.Errorf("credential %q has no API key", a.GetCredential())
+		}
+		authHeader = a.GetHeader()
+		if authHeader == "" {
+			authHeader = "Authorization"
+		}
+		prefix := ""
+		if a.Prefix != nil {
+			prefix = a.GetPrefix()
+		} else if strings.EqualFold(authHeader, "Authorization") {
+			prefix = "Bearer "
+		}
+		authValue = prefix + sec.GetApiKey()
 	}
 	args := map[string]any{}
 	if strings.TrimSpace(arguments) != "" {
@@ -188,6 +213,9 @@ func (c *Caller) Call(ctx context.Context, def *workflowsv1.ToolDefinition, t *w
 	req.Header.Set("Accept", "application/json")
 	if idempotencyKey != "" {
 		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	if authHeader != "" {
+		req.Header.Set(authHeader, authValue)
 	}
 	resp, err := c.client(t.GetAllowedHosts()).Do(req)
 	if err != nil {

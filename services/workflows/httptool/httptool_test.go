@@ -2,6 +2,7 @@ package httptool_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 	"github.com/manifoldgw/manifold/services/workflows/httptool"
 )
@@ -102,5 +104,38 @@ func TestCheckURL(t *testing.T) {
 	}
 	if err := httptool.CheckURL("https://api.example.com:8443/", []string{"api.example.com:443"}); err == nil {
 		t.Fatal("a port not listed passed")
+	}
+}
+
+// A tool with auth sends the key vault credential as the header it names;
+// the secret never shows in errors.
+func TestAuthFromKeyVault(t *testing.T) {
+	var got http.Header
+	srv, host := server(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		_, _ = w.Write([]byte(`{}`))
+	})
+	caller := &httptool.Caller{Resolve: func(_ context.Context, name string) (*keyvaultv1.CredentialSecret, error) {
+		if name != "tool-key" {
+			return nil, errors.New("credential not found")
+		}
+		return &keyvaultv1.CredentialSecret{Secret: &keyvaultv1.CredentialSecret_ApiKey{ApiKey: "sk-tool-secret"}}, nil
+	}}
+	def, h := tool(srv.URL+"/x", host)
+	h.Auth = &workflowsv1.HttpToolAuth{Credential: "tool-key"}
+	if _, err := caller.Call(context.Background(), def, h, `{}`, ""); err != nil || got.Get("Authorization") != "Bearer sk-tool-secret" {
+		t.Fatalf("bearer: %v, %q", err, got.Get("Authorization"))
+	}
+	empty := ""
+	h.Auth = &workflowsv1.HttpToolAuth{Credential: "tool-key", Header: "X-Api-Key", Prefix: &empty}
+	if _, err := caller.Call(context.Background(), def, h, `{}`, ""); err != nil || got.Get("X-Api-Key") != "sk-tool-secret" || got.Get("Authorization") != "" {
+		t.Fatalf("custom header: %v, %v", err, got)
+	}
+	h.Auth = &workflowsv1.HttpToolAuth{Credential: "missing"}
+	if _, err := caller.Call(context.Background(), def, h, `{}`, ""); err == nil || !strings.Contains(err.Error(), `credential "missing"`) {
+		t.Fatalf("missing credential: %v", err)
+	}
+	if _, err := httptool.New().Call(context.Background(), def, h, `{}`, ""); err == nil || !strings.Contains(err.Error(), "key vault") {
+		t.Fatalf("no key vault: %v", err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 )
 
@@ -36,6 +37,9 @@ type Caller struct {
 	// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
 	// AWS_DEFAULT_REGION); nil uses os.Getenv.
 	Getenv func(string) string
+	// Resolve returns a key vault credential's secret, for tools naming
+	// one; nil refuses them.
+	Resolve func(ctx context.Context, name string) (*keyvaultv1.CredentialSecret, error)
 	// Client sends the requests; nil uses a client without redirects.
 	Client *http.Client
 	now    func() time.Time
@@ -58,9 +62,7 @@ func (c *Caller) getenv(k string) string {
 // (context.clientContext.custom.idempotency_key), so the function can drop
 // a repeated call.
 func (c *Caller) Call(ctx context.Context, def *workflowsv1.ToolDefinition, t *workflowsv1.LambdaTool, arguments, idempotencyKey string) (string, error) {
-	if t.GetCredential() != "" {
-		return "", errors.New("Lambda credentials from the key vault are not supported yet; leave credential empty to use the worker's AWS environment")
-	}
+
 	if strings.TrimSpace(arguments) == "" {
 		arguments = "{}"
 	}
@@ -78,6 +80,20 @@ func (c *Caller) Call(ctx context.Context, def *workflowsv1.ToolDefinition, t *w
 		return "", errors.New("no AWS region: set the tool's region or AWS_REGION on the worker")
 	}
 	creds := aws.Credentials{AccessKeyID: c.getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: c.getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: c.getenv("AWS_SESSION_TOKEN")}
+	if name := t.GetCredential(); name != "" {
+		if c.Resolve == nil {
+			return "", errors.New("the tool's credential needs the key vault, which this worker cannot reach")
+		}
+		sec, err := c.Resolve(ctx, name)
+		if err != nil {
+			return "", fmt.Errorf("credential %q: %v", name, err)
+		}
+		a := sec.GetAws()
+		if a == nil {
+			return "", fmt.Errorf("credential %q is not an AWS credential", name)
+		}
+		creds = aws.Credentials{AccessKeyID: a.GetAccessKeyId(), SecretAccessKey: a.GetSecretAccessKey(), SessionToken: a.GetSessionToken()}
+	}
 	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
 		return "", errors.New("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY on the worker")
 	}

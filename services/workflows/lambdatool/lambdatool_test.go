@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 	"github.com/manifoldgw/manifold/services/workflows/lambdatool"
 )
@@ -95,5 +96,26 @@ func TestRefusals(t *testing.T) {
 	c := &lambdatool.Caller{Getenv: env("AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret", "AWS_REGION", "eu-west-1")}
 	if _, err := call(t, c, &workflowsv1.LambdaTool{Function: "summarise", EndpointUrl: srv.URL}, `{not json`); err == nil || !strings.Contains(err.Error(), "not JSON") {
 		t.Fatalf("bad arguments: %v", err)
+	}
+}
+
+// A tool naming a key vault credential signs with it instead of the
+// worker's environment.
+func TestCredentialFromKeyVault(t *testing.T) {
+	srv := fakeLambda(t)
+	c := &lambdatool.Caller{
+		Getenv: env("AWS_REGION", "eu-west-1"),
+		Resolve: func(_ context.Context, name string) (*keyvaultv1.CredentialSecret, error) {
+			return &keyvaultv1.CredentialSecret{Secret: &keyvaultv1.CredentialSecret_Aws{Aws: &keyvaultv1.AwsSecret{AccessKeyId: "AKIDTEST", SecretAccessKey: "vault-secret"}}}, nil
+		},
+	}
+	if _, err := call(t, c, &workflowsv1.LambdaTool{Function: "summarise", EndpointUrl: srv.URL, Credential: "lambda-aws"}, `{}`); err != nil {
+		t.Fatalf("with a vault credential: %v", err)
+	}
+	c.Resolve = func(context.Context, string) (*keyvaultv1.CredentialSecret, error) {
+		return &keyvaultv1.CredentialSecret{Secret: &keyvaultv1.CredentialSecret_ApiKey{ApiKey: "sk-not-aws"}}, nil
+	}
+	if _, err := call(t, c, &workflowsv1.LambdaTool{Function: "summarise", EndpointUrl: srv.URL, Credential: "lambda-aws"}, `{}`); err == nil || !strings.Contains(err.Error(), "not an AWS credential") || strings.Contains(err.Error(), "sk-not-aws") {
+		t.Fatalf("an API-key credential: %v", err)
 	}
 }
