@@ -379,16 +379,18 @@ func (s *Service) Reserve(ctx context.Context, req *connect.Request[quotav1.Rese
 
 // Settle records finished calls, one by one, in request order.
 func (s *Service) Settle(ctx context.Context, req *connect.Request[quotav1.SettleRequest]) (*connect.Response[quotav1.SettleResponse], error) {
-	out := &quotav1.SettleResponse{}
-	for i, st := range req.Msg.GetSettlements() {
-		outcome, _, err := s.store.Settle(ctx, st)
-		if err != nil {
-			if errors.Is(err, storage.ErrNotFound) {
-				return nil, apierror.Invalid(fmt.Sprintf("settlements[%d].reservation_id", i), "no reservation %q", st.GetReservationId())
-			}
-			return nil, storeError(err, "settlement")
+	sts := req.Msg.GetSettlements()
+	outcomes, err := s.store.SettleAll(ctx, sts)
+	if err != nil {
+		var se *store.SettleError
+		if errors.As(err, &se) && errors.Is(err, storage.ErrNotFound) {
+			return nil, apierror.Invalid(fmt.Sprintf("settlements[%d].reservation_id", se.Index), "no reservation %q", sts[se.Index].GetReservationId())
 		}
-		out.Results = append(out.Results, &quotav1.SettlementResult{CallId: st.GetCallId(), Outcome: outcome})
+		return nil, storeError(err, "settlement")
+	}
+	out := &quotav1.SettleResponse{Results: make([]*quotav1.SettlementResult, len(sts))}
+	for i, st := range sts {
+		out.Results[i] = &quotav1.SettlementResult{CallId: st.GetCallId(), Outcome: outcomes[i]}
 	}
 	return connect.NewResponse(out), nil
 }

@@ -442,11 +442,59 @@ func Cost(p *quotav1.Price, u *mcpv1.Usage) int64 {
 // cost is the quota price catalog's when it prices the model, else the
 // usage's own cost_micros (the router's catalog price).
 func (s *Store) Settle(ctx context.Context, st *quotav1.Settlement) (quotav1.SettlementOutcome, int64, error) {
+	var (
+		outcome quotav1.SettlementOutcome
+		cost    int64
+	)
+	err := s.tx(ctx, func(q *quotadb.Queries) error {
+		var err error
+		outcome, cost, err = s.settleIn(ctx, q, st, s.Now())
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("settle %s: %w", st.GetCallId(), err)
+	}
+	return outcome, cost, nil
+}
+
+// SettleAll settles a batch in one transaction (one commit instead of one
+// per call), with Settle's outcome for each, in order. A settlement that
+// fails fails the batch, and nothing of it is stored.
+func (s *Store) SettleAll(ctx context.Context, sts []*quotav1.Settlement) ([]quotav1.SettlementOutcome, error) {
+	out := make([]quotav1.SettlementOutcome, len(sts))
+	err := s.tx(ctx, func(q *quotadb.Queries) error {
+		now := s.Now()
+		for i, st := range sts {
+			o, _, err := s.settleIn(ctx, q, st, now)
+			if err != nil {
+				return &SettleError{Index: i, CallID: st.GetCallId(), Err: err}
+			}
+			out[i] = o
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SettleError is the settlement that failed a SettleAll batch.
+type SettleError struct {
+	Index  int
+	CallID string
+	Err    error
+}
+
+func (e *SettleError) Error() string { return fmt.Sprintf("settle %s: %v", e.CallID, e.Err) }
+func (e *SettleError) Unwrap() error { return e.Err }
+
+// settleIn is Settle's work inside the caller's transaction.
+func (s *Store) settleIn(ctx context.Context, q *quotadb.Queries, st *quotav1.Settlement, now time.Time) (quotav1.SettlementOutcome, int64, error) {
 	u := st.GetUsage()
 	cost := u.GetCostMicros()
-	now := s.Now()
 	outcome := quotav1.SettlementOutcome_SETTLEMENT_OUTCOME_SETTLED
-	err := s.tx(ctx, func(q *quotadb.Queries) error {
+	err := func() error {
 		outcome = quotav1.SettlementOutcome_SETTLEMENT_OUTCOME_SETTLED
 		scope := st.GetScope()
 		var res quotadb.QuotaReservation
@@ -555,9 +603,9 @@ func (s *Store) Settle(ctx context.Context, st *quotav1.Settlement) (quotav1.Set
 			outcome = quotav1.SettlementOutcome_SETTLEMENT_OUTCOME_SETTLED_LATE
 		}
 		return nil
-	})
+	}()
 	if err != nil {
-		return 0, 0, fmt.Errorf("settle %s: %w", st.GetCallId(), err)
+		return 0, 0, err
 	}
 	return outcome, cost, nil
 }
