@@ -18,6 +18,7 @@ import (
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1/promptsv1connect"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/prompts/store"
@@ -102,9 +103,21 @@ func (n *notifier) notify() {
 	n.ch = make(chan struct{})
 }
 
-// author is who made an admin change. Admin keys are not checked by this
-// service yet; until they are, changes are attributed to "anonymous".
-func author(_ context.Context) string { return "anonymous" }
+// author names who made a change: the admin key's user, else its id, as
+// the admin guard authenticated it; "anonymous" when no guard runs in front
+// of the service.
+func author(ctx context.Context) string {
+	p := access.PrincipalFrom(ctx)
+	switch {
+	case p == nil:
+		return "anonymous"
+	case p.GetOwner().GetUser() != "":
+		return p.GetOwner().GetUser()
+	case p.GetKeyId() != "":
+		return p.GetKeyId()
+	}
+	return p.GetName()
+}
 
 // storeError maps store errors to API errors.
 func storeError(err error, what string) error {

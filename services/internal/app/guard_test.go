@@ -167,6 +167,13 @@ func TestAdminGuard(t *testing.T) {
 	if err := create(developer); err != nil {
 		t.Fatalf("developer CreatePrompt: %v", err)
 	}
+	got, err := prompts(viewer).GetPrompt(ctx, connect.NewRequest(&promptsv1.GetPromptRequest{Name: "greeting", Selector: &promptsv1.GetPromptRequest_Version{Version: 1}}))
+	if err != nil {
+		t.Fatalf("GetPrompt: %v", err)
+	}
+	if a := got.Msg.GetVersion().GetAuthor(); a != "dev" {
+		t.Errorf("prompt version author = %q, want the developer's user", a)
+	}
 	del := func(token string) error {
 		_, err := prompts(token).DeletePrompt(ctx, connect.NewRequest(&promptsv1.DeletePromptRequest{Name: "greeting", Force: true}))
 		return err
