@@ -133,6 +133,10 @@ func HTTPStatus(c mcpv1.ErrorClass) int {
 }
 
 func classOfCode(code connect.Code) mcpv1.ErrorClass {
+	if code == connect.CodeUnimplemented {
+		// A procedure the server does not have (an older version).
+		return mcpv1.ErrorClass_ERROR_CLASS_UNSUPPORTED
+	}
 	for class, m := range classes {
 		if m.code == code && class != mcpv1.ErrorClass_ERROR_CLASS_QUOTA_EXCEEDED &&
 			class != mcpv1.ErrorClass_ERROR_CLASS_CONTEXT_LENGTH_EXCEEDED && class != mcpv1.ErrorClass_ERROR_CLASS_UNSUPPORTED &&
