@@ -802,3 +802,37 @@ func TestRunKeyOnTemporal(t *testing.T) {
 		t.Fatalf("start with an admin key as run key: %v", err)
 	}
 }
+
+// Nobody decides within the approval's timeout (one minute, the least a
+// policy allows): the APPROVE policy lets the run go on, recorded as
+// decided by the system, and the audit log has the decision.
+func TestApprovalTimeoutOnTemporal(t *testing.T) {
+	e := newEnv(t)
+	spec := approvalChain()
+	spec.Steps[1].GetApproval().GetPolicy().Timeout = durationpb.New(time.Minute)
+	spec.Steps[1].GetApproval().GetPolicy().OnTimeout = workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_APPROVE
+	e.putChain("reply.autoapprove", spec)
+	id := e.start("reply.autoapprove", map[string]any{"topic": "refunds"})
+	e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_WAITING_FOR_APPROVAL)
+	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+	rec := run.GetSteps()[1].GetApprovals()[0]
+	if rec.GetDecision() != workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_APPROVED || rec.GetDecidedBy() != "system" {
+		t.Fatalf("approval record %v", rec)
+	}
+	audit := auditv1connect.NewAuditServiceClient(http.DefaultClient, e.gw.url, withToken(adminToken))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		res, err := audit.QueryAdminActions(t.Context(), connect.NewRequest(&auditv1.QueryAdminActionsRequest{
+			Range:      &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
+			ResourceId: id,
+		}))
+		if err != nil {
+			t.Fatalf("query admin actions: %v", err)
+		}
+		if a := res.Msg.GetActions(); len(a) == 1 && a[0].GetActor().GetUser() == "system" && strings.Contains(a[0].GetComment(), "approved by its timeout policy") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the timeout decision is not in the audit log: %v\n%s", res.Msg.GetActions(), e.gw.stderr)
+		}
+	}
+}
