@@ -43,7 +43,13 @@ type cluster struct {
 
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	c := &cluster{t: t, bin: buildManifold(t), consul: consultest.Start(t), dbURL: freshDatabase(t)}
+	return newClusterWith(t)
+}
+
+// newClusterWith starts the Consul agent with more arguments.
+func newClusterWith(t *testing.T, consulArgs ...string) *cluster {
+	t.Helper()
+	c := &cluster{t: t, bin: buildManifold(t), consul: consultest.Start(t, consulArgs...), dbURL: freshDatabase(t)}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	c.masterKey = base64.StdEncoding.EncodeToString(key)
@@ -245,10 +251,10 @@ func (c *cluster) health(service string) map[string]string {
 	return out
 }
 
-// eventually polls cond every 50ms until it holds, for at most 30s.
+// eventually polls cond every 50ms until it holds, for at most 60s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

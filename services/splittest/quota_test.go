@@ -43,9 +43,10 @@ func chatError(t *testing.T, router, key string) (int, string) {
 func TestQuotaOutage(t *testing.T) {
 	c := newCluster(t)
 	keyvault := c.start("keyvault", "keyvault")
-	// Leases live 8 s: long enough for the calls right after the stop,
-	// short enough for the test to see them end.
-	const leaseTTL = "8s"
+	// Leases live 20 s: routers renew (or, idle, return) them only in
+	// their last 10 s, so the calls right after the stop fall well within
+	// the lease, and the test still sees it end.
+	const leaseTTL = "20s"
 	quota := c.start("quota", "quota", "--quota.lease-ttl", leaseTTL)
 	router := c.start("router", "router")
 
@@ -73,6 +74,14 @@ func TestQuotaOutage(t *testing.T) {
 		status, _ := chatError(t, router.URL(), key)
 		return status == http.StatusOK
 	})
+
+	// Steady state: leases held, duplicate grants returned, settlements
+	// flowing, all while quota is up.
+	for i := range 5 {
+		if status, code := chatError(t, router.URL(), key); status != http.StatusOK {
+			t.Fatalf("call %d with quota up: %d %s", i, status, code)
+		}
+	}
 
 	// Stop the quota service. Calls within the current lease go on.
 	quota.signal(t, syscall.SIGTERM)

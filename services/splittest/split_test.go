@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -351,4 +352,45 @@ func TestStartTogether(t *testing.T) {
 			return status == http.StatusOK && strings.HasSuffix(text, "You said: together")
 		})
 	}
+}
+
+// TestAgentRegistration: with --consul.register=false the Consul agent's
+// service definition (deploy/consul's, at this test's port) registers the
+// key vault and checks its health; routers find it all the same, and a
+// stopped key vault stays registered, critical, since the agent owns it.
+func TestAgentRegistration(t *testing.T) {
+	port := consultest.FreePort(t)
+	def, err := os.ReadFile("../../deploy/consul/manifold-keyvault.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def = []byte(strings.ReplaceAll(string(def), "8101", strconv.Itoa(port)))
+	defFile := filepath.Join(t.TempDir(), "manifold-keyvault.json")
+	if err := os.WriteFile(defFile, def, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClusterWith(t, "-config-file", defFile)
+	keyvault := c.start("keyvault", "keyvault", "--addr", "127.0.0.1:"+strconv.Itoa(port), "--consul.register=false")
+	c.start("quota", "quota") // routers admit no call without quota
+	router := c.start("router", "router")
+	eventually(t, "the agent-registered key vault passing", func() bool {
+		return c.health("keyvault")[keyvault.addr] == api.HealthPassing
+	})
+	var created struct{ Secret string }
+	out := c.manifold("keys", "create", "--server", keyvault.URL(), "--token", adminToken,
+		"--name", "agent", "--team", "ops", "--models", "*", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.Secret == "" {
+		t.Fatalf("keys create: %q %v", out, err)
+	}
+	eventually(t, "a call through the router", func() bool {
+		status, _ := chat(t, router.URL(), created.Secret, "agent")
+		return status == http.StatusOK
+	})
+	keyvault.signal(t, syscall.SIGTERM)
+	if code := keyvault.wait(t); code != 0 {
+		t.Fatalf("keyvault exited with %d", code)
+	}
+	eventually(t, "the stopped key vault critical, still registered", func() bool {
+		return c.health("keyvault")[keyvault.addr] == api.HealthCritical
+	})
 }

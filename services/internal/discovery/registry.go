@@ -49,7 +49,9 @@ func New(cfg Config, logger *slog.Logger) (*Registry, error) {
 	acfg := api.DefaultNonPooledConfig()
 	acfg.Address = cfg.Addr
 	acfg.Scheme = "http"
-	acfg.Token = cfg.Token
+	if cfg.Token != "" {
+		acfg.Token = cfg.Token // else CONSUL_HTTP_TOKEN, if set
+	}
 	client, err := api.NewClient(acfg)
 	if err != nil {
 		return nil, fmt.Errorf("consul client: %w", err)

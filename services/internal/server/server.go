@@ -32,6 +32,8 @@ type Server struct {
 	services []string
 	checker  *grpchealth.StaticChecker
 	memory   *dial.Memory
+	// draining is closed when a graceful shutdown starts.
+	draining chan struct{}
 }
 
 // New returns a server with the shared interceptors ready.
@@ -40,13 +42,15 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	draining := make(chan struct{})
 	return &Server{
-		cfg:     cfg,
-		logger:  logger,
-		mux:     http.NewServeMux(),
-		options: []connect.HandlerOption{connect.WithInterceptors(vi)},
-		checker: grpchealth.NewStaticChecker(),
-		memory:  dial.NewMemory(),
+		cfg:      cfg,
+		logger:   logger,
+		mux:      http.NewServeMux(),
+		options:  []connect.HandlerOption{connect.WithInterceptors(vi, drainInterceptor{draining: draining})},
+		checker:  grpchealth.NewStaticChecker(),
+		memory:   dial.NewMemory(),
+		draining: draining,
 	}, nil
 }
 
@@ -120,6 +124,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	for _, name := range s.Services() {
 		s.checker.SetStatus(name, grpchealth.StatusNotServing)
 	}
+	close(s.draining)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

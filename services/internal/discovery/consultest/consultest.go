@@ -53,8 +53,9 @@ func FreePort(t testing.TB) int {
 }
 
 // Start runs a dev-mode Consul agent on loopback ports until the test ends
-// and returns its HTTP address (host:port) once it has a leader.
-func Start(t testing.TB) string {
+// and returns its HTTP address (host:port) once it has a leader. extra are
+// more agent arguments, such as -config-file of service definitions.
+func Start(t testing.TB, extra ...string) string {
 	t.Helper()
 	bin := Binary(t, "consul")
 	httpPort := FreePort(t)
@@ -68,6 +69,7 @@ func Start(t testing.TB) string {
 		"-server-port", strconv.Itoa(FreePort(t)),
 		"-log-level", "warn",
 	}
+	args = append(args, extra...)
 	logPath := filepath.Join(t.TempDir(), "consul.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
