@@ -39,6 +39,10 @@ type Config struct {
 	// Addr is the quota service's address (host:port) for routers running
 	// in another process; empty: this process (or Consul in split mode).
 	Addr string
+	// FailOpen makes routers admit calls unmetered (settled later) when the
+	// quota service cannot confirm them beyond their leases; by default
+	// they are refused (fail closed).
+	FailOpen bool
 }
 
 // DefaultConfig returns the defaults.
@@ -51,6 +55,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.LeaseTTL, "quota.lease-ttl", c.LeaseTTL, "how long a router's budget lease lives without renewal")
 	fs.DurationVar(&c.WatchPoll, "quota.watch-poll", c.WatchPoll, "how often price watches check for changes")
 	fs.DurationVar(&c.WatchHeartbeat, "quota.watch-heartbeat", c.WatchHeartbeat, "how often an idle price watch sends a heartbeat")
+	fs.BoolVar(&c.FailOpen, "quota.fail-open", c.FailOpen, "admit calls unmetered when the quota service cannot confirm them beyond the router's leases (default: refuse them with quota_unconfirmed)")
 	fs.StringVar(&c.Addr, "quota.addr", c.Addr, "host:port of the quota service for routers in another process (split mode; needs internal-token); empty: this process or Consul")
 }
 

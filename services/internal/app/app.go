@@ -155,6 +155,7 @@ var modules = []module{
 		// spool under the data directory for the next start.
 		leaseCfg := quotalease.DefaultConfig("router-" + strings.ToLower(rand.Text())[:12])
 		leaseCfg.SpoolDir = filepath.Join(d.cfg.Storage.DataDir, "quota-spool")
+		leaseCfg.FailOpen = d.cfg.Quota.FailOpen
 		leases := quotalease.New(d.target("quota", d.cfg.Quota.Addr), leaseCfg, d.logger.With("service", "router", "component", "quotalease"))
 		leasesDone := make(chan struct{})
 		go func() { defer close(leasesDone); leases.Run(d.ctx) }()

@@ -48,6 +48,9 @@ type Config struct {
 	// Backoff is how long an exhausted lease refuses calls locally before
 	// asking the quota service again.
 	Backoff time.Duration
+	// FailOpen admits calls unmetered when the quota service cannot
+	// confirm them (QUOTA_UNCONFIRMED); false refuses them.
+	FailOpen bool
 	// SpoolDir, when set, keeps the settlements the quota service could
 	// not take at shutdown (and those of calls ending after it) in a file,
 	// sent when a replica next runs with the same directory. Empty: they
@@ -173,6 +176,17 @@ func (l *lease) fits(n need) bool {
 
 // Admit reserves the call's worst case from local leases.
 func (a *Admission) Admit(ctx context.Context, call *router.CallInfo) (router.Ticket, error) {
+	t, err := a.admit(ctx, call)
+	if err != nil && a.cfg.FailOpen && apierror.As(err).Class == mcpv1.ErrorClass_ERROR_CLASS_QUOTA_UNCONFIRMED {
+		// Fail open: admitted without leases; the settlement still reaches
+		// the ledger (or the spool) when the call ends.
+		a.logger.Warn("quota unconfirmed: call admitted unmetered (quota.fail-open)", "call", call.ID, "error", err)
+		return &ticket{a: a, info: call}, nil
+	}
+	return t, err
+}
+
+func (a *Admission) admit(ctx context.Context, call *router.CallInfo) (router.Ticket, error) {
 	if err := a.lookUpPrice(ctx, call.Model); err != nil {
 		return nil, err
 	}

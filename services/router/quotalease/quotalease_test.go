@@ -217,3 +217,26 @@ func BenchmarkAdmit(b *testing.B) {
 }
 
 func tsOf(sec int64) *timestamppb.Timestamp { return timestamppb.New(time.Unix(sec, 0)) }
+
+// TestUnconfirmedFailsClosedUnlessFailOpen: with the quota service away
+// and no lease in hand, a call is refused with QUOTA_UNCONFIRMED by
+// default, and admitted unmetered with FailOpen.
+func TestUnconfirmedFailsClosedUnlessFailOpen(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	url := down.URL
+	down.Close() // nothing listens there any more
+	call := &router.CallInfo{ID: "call_1", Caller: &router.Caller{KeyID: "k1"}, Model: model, EstimatedInputTokens: 10, MaxOutputTokens: 40}
+
+	closed := quotalease.New(dial.Target{BaseURL: url, Client: http.DefaultClient}, quotalease.DefaultConfig("r1"), quiet())
+	if _, err := closed.Admit(t.Context(), call); apierror.As(err).Class != mcpv1.ErrorClass_ERROR_CLASS_QUOTA_UNCONFIRMED {
+		t.Fatalf("fail closed: %v, want QUOTA_UNCONFIRMED", err)
+	}
+	cfg := quotalease.DefaultConfig("r2")
+	cfg.FailOpen = true
+	open := quotalease.New(dial.Target{BaseURL: url, Client: http.DefaultClient}, cfg, quiet())
+	ticket, err := open.Admit(t.Context(), call)
+	if err != nil || ticket == nil {
+		t.Fatalf("fail open: %v, want the call admitted", err)
+	}
+	ticket.Settle(&mcpv1.Usage{InputTokens: 10, OutputTokens: 5})
+}
