@@ -81,7 +81,11 @@ func (l *ActionLog) Record(ctx context.Context, procedure, peer string, req any,
 // send what is left.
 func (l *ActionLog) Run(ctx context.Context) {
 	defer close(l.done)
-	var pending []*auditv1.AdminAction
+	var (
+		pending []*auditv1.AdminAction
+		backoff time.Duration
+		retryAt time.Time
+	)
 	tick := time.NewTicker(actionFlush)
 	defer tick.Stop()
 	for {
@@ -107,13 +111,29 @@ func (l *ActionLog) Run(ctx context.Context) {
 			}
 			return
 		}
+		if len(pending) == 0 || time.Now().Before(retryAt) {
+			continue
+		}
+		before := len(pending)
 		pending = l.send(ctx, pending)
+		switch {
+		case len(pending) == 0:
+			backoff = 0
+		case len(pending) == before:
+			// The audit service is away: wait longer before each retry.
+			backoff = min(max(2*backoff, actionFlush), maxActionBackoff)
+			retryAt = time.Now().Add(backoff)
+		}
 		if n := len(pending) - maxPending; n > 0 {
 			l.logger.Error("admin action log backlog full: oldest actions dropped", "count", n)
 			pending = pending[n:]
 		}
 	}
 }
+
+// maxActionBackoff bounds the wait between retries while the audit service
+// is away.
+const maxActionBackoff = 30 * time.Second
 
 // Done is closed when Run has returned.
 func (l *ActionLog) Done() <-chan struct{} { return l.done }
