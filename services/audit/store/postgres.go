@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"google.golang.org/protobuf/proto"
 
 	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
 	"github.com/manifoldgw/manifold/services/audit"
@@ -77,12 +76,17 @@ func (s *Store) copyCalls(ctx context.Context, recs []*auditv1.CallRecord) (int,
 		}
 		delete(isNew, in.GetId()) // a repeated id in the batch is a duplicate
 		seq++
-		rec := proto.Clone(in).(*auditv1.CallRecord)
+		// Sealed in place (no copy of the bodies), the caller's chain fields
+		// put back afterwards.
+		rec := in
+		oldSeq, oldPrev, oldHash := in.Sequence, in.PrevHash, in.Hash
 		enc, hash, err := audit.Seal(rec, seq, prev)
 		if err != nil {
+			in.Sequence, in.PrevHash, in.Hash = oldSeq, oldPrev, oldHash
 			return 0, 0, err
 		}
 		p := callParams(rec, at, enc)
+		in.Sequence, in.PrevHash, in.Hash = oldSeq, oldPrev, oldHash
 		data = append(data, []any{
 			p.StoredAt, p.Seq, p.ID, p.ReceivedAt, p.KeyID, p.Team, p.Project, p.Model, p.Route, p.Provider, p.PromptName, p.RunID,
 			p.Surface, p.Status, p.ErrorClass, p.CacheHit, p.InputTokens, p.OutputTokens, p.CostMicros, p.LatencyUs, p.TtftUs,
