@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -120,6 +119,6 @@ func adminKeyRow(k *keyvaultv1.AdminKey) []string {
 	if k.GetExpiresAt() != nil {
 		expires = k.GetExpiresAt().AsTime().Format(time.RFC3339)
 	}
-	return []string{k.GetId(), k.GetName(), strings.ToLower(strings.TrimPrefix(k.GetRole().String(), "ADMIN_ROLE_")), k.GetUser(),
-		strings.ToLower(strings.TrimPrefix(k.GetState().String(), "KEY_STATE_")), k.GetSecretHint() + "…", expires}
+	return []string{k.GetId(), k.GetName(), enumName(k.GetRole().String(), "ADMIN_ROLE_"), k.GetUser(),
+		enumName(k.GetState().String(), "KEY_STATE_"), k.GetSecretHint() + "…", expires}
 }

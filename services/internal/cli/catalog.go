@@ -215,10 +215,6 @@ func catalogCmd(ctx context.Context, cmd string, args []string, env Env) error {
 	return printTable(env.Stdout, header, rows)
 }
 
-func catalogEnum(s, prefix string) string {
-	return strings.ToLower(strings.TrimPrefix(s, prefix))
-}
-
 func providerRows(ps ...*routerv1.Provider) [][]string {
 	var rows [][]string
 	for _, p := range ps {
@@ -226,7 +222,7 @@ func providerRows(ps ...*routerv1.Provider) [][]string {
 		for _, c := range p.GetCredentials() {
 			creds = append(creds, c.GetName())
 		}
-		rows = append(rows, []string{p.GetName(), catalogEnum(p.GetKind().String(), "PROVIDER_KIND_"), p.GetBaseUrl(), strings.Join(creds, ",")})
+		rows = append(rows, []string{p.GetName(), enumName(p.GetKind().String(), "PROVIDER_KIND_"), p.GetBaseUrl(), strings.Join(creds, ",")})
 	}
 	return rows
 }
@@ -238,7 +234,7 @@ func routeRows(rs ...*routerv1.Route) [][]string {
 		for _, t := range r.GetTargets() {
 			targets = append(targets, t.GetModel())
 		}
-		rows = append(rows, []string{r.GetName(), catalogEnum(r.GetStrategy().String(), "STRATEGY_"), strings.Join(targets, ","),
+		rows = append(rows, []string{r.GetName(), enumName(r.GetStrategy().String(), "STRATEGY_"), strings.Join(targets, ","),
 			strconv.Itoa(int(r.GetRetry().GetMaxAttempts()))})
 	}
 	return rows
@@ -249,7 +245,7 @@ func modelRows(ms ...*routerv1.Model) [][]string {
 	for _, m := range ms {
 		var caps []string
 		for _, c := range m.GetCapabilities() {
-			caps = append(caps, catalogEnum(c.String(), "CAPABILITY_"))
+			caps = append(caps, enumName(c.String(), "CAPABILITY_"))
 		}
 		rows = append(rows, []string{m.GetName(), m.GetProvider(), m.GetUpstreamModel(),
 			strconv.FormatInt(m.GetContextWindow(), 10), strings.Join(caps, ",")})

@@ -195,7 +195,7 @@ func quotaCmd(ctx context.Context, cmd string, verbs, args []string, env Env) er
 }
 
 func subjectText(s *quotav1.Subject) string {
-	return strings.ToLower(strings.TrimPrefix(s.GetKind().String(), "SUBJECT_KIND_")) + ":" + s.GetId()
+	return enumName(s.GetKind().String(), "SUBJECT_KIND_") + ":" + s.GetId()
 }
 
 // perMTok shows micro-dollars per million tokens as dollars.
@@ -217,7 +217,7 @@ func budgetRows(bs ...*quotav1.Budget) [][]string {
 		for _, a := range b.GetAlertThresholdsPercent() {
 			alerts = append(alerts, fmt.Sprint(a))
 		}
-		rows = append(rows, []string{b.GetId(), subjectText(b.GetSubject()), strings.ToLower(strings.TrimPrefix(b.GetPeriod().String(), "BUDGET_PERIOD_")),
+		rows = append(rows, []string{b.GetId(), subjectText(b.GetSubject()), enumName(b.GetPeriod().String(), "BUDGET_PERIOD_"),
 			usd(b.GetLimitMicros()), usd(b.GetStatus().GetSpentMicros()), usd(b.GetStatus().GetRemainingMicros()), strings.Join(alerts, ",")})
 	}
 	return rows
