@@ -3,9 +3,7 @@ package keyvault
 import (
 	"context"
 	"crypto/subtle"
-	"net"
 	"net/http"
-	"strings"
 
 	"connectrpc.com/connect"
 
@@ -112,7 +110,7 @@ func (s *Service) authorize(ctx context.Context, procedure string, h http.Header
 	if !ok {
 		return ctx, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "no access rule for %s", procedure)
 	}
-	token := bearer(h)
+	token := access.Bearer(h)
 	var p *keyvaultv1.Principal
 	switch {
 	case token == "" && !s.cfg.AuthRequired:
@@ -120,7 +118,7 @@ func (s *Service) authorize(ctx context.Context, procedure string, h http.Header
 	case token == "":
 		return ctx, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "missing credentials: send an admin key as \"Authorization: Bearer <key>\"")
 	default:
-		client := clientOf(peer)
+		client := access.ClientOf(peer)
 		if err := s.failures.Wait(ctx, client); err != nil {
 			return ctx, apierror.As(err)
 		}
@@ -188,22 +186,4 @@ func permits(p *keyvaultv1.Principal, need rule) error {
 	return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "an admin key is needed")
 }
 
-func roleName(r keyvaultv1.AdminRole) string {
-	return strings.ToLower(strings.TrimPrefix(r.String(), "ADMIN_ROLE_"))
-}
-
-// bearer reads "Authorization: Bearer <token>".
-func bearer(h http.Header) string {
-	v, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(v)
-}
-
-func clientOf(peer string) string {
-	if host, _, err := net.SplitHostPort(peer); err == nil {
-		return host
-	}
-	return peer
-}
+func roleName(r keyvaultv1.AdminRole) string { return access.RoleName(r) }

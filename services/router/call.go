@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/pii"
 	"github.com/manifoldgw/manifold/services/router/demo"
@@ -49,10 +49,7 @@ type authErrKey struct{}
 // checkKey authenticates a virtual key for a client at peer; a client whose
 // attempts keep failing waits longer before each new one.
 func (s *Service) checkKey(ctx context.Context, secret, peer string) (*Caller, error) {
-	client := peer
-	if host, _, err := net.SplitHostPort(peer); err == nil {
-		client = host
-	}
+	client := access.ClientOf(peer)
 	if err := s.authFailures.Wait(ctx, client); err != nil {
 		return nil, apierror.As(err)
 	}

@@ -110,7 +110,7 @@ func (g *Guard) authenticate(ctx context.Context, h http.Header, peer string) (*
 	case g.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.AdminToken)) == 1:
 		return Bootstrap(), nil
 	}
-	client := clientOf(peer)
+	client := ClientOf(peer)
 	if err := g.failures.Wait(ctx, client); err != nil {
 		return nil, apierror.As(err)
 	}
@@ -175,8 +175,8 @@ func Bearer(h http.Header) string {
 	return strings.TrimSpace(v)
 }
 
-// clientOf is the throttling key of a peer: its host.
-func clientOf(peer string) string {
+// ClientOf is the throttling key of a peer address: its host.
+func ClientOf(peer string) string {
 	if host, _, err := net.SplitHostPort(peer); err == nil {
 		return host
 	}

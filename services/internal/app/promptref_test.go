@@ -5,13 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
-	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -69,23 +66,12 @@ func TestOpenAISurfaceRendersPromptReferences(t *testing.T) {
 
 	// The router learns of the prompt from the registry's watch; poll.
 	body := `{"prompt": {"name": "greeting", "variables": {"name": "Ada"}}}`
-	deadline := time.Now().Add(10 * time.Second)
 	var out map[string]any
-	for {
+	eventually(t, "the prompt reference answered", func() bool {
 		var status int
 		status, out = call(body)
-		if status == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prompt reference: %d %v", status, out)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		return status == http.StatusOK
+	})
 	if got, want := content(out), "Hello from Manifold's demo model. You said: Say hello to Ada"; got != want {
 		t.Errorf("answer = %q, want %q", got, want)
 	}
@@ -101,33 +87,17 @@ func TestOpenAISurfaceRendersPromptReferences(t *testing.T) {
 		}
 	}
 
-	audit := auditv1connect.NewAuditServiceClient(http.DefaultClient, url, as(adminToken))
-	for {
-		res, err := audit.QueryCalls(ctx, connect.NewRequest(&auditv1.QueryCallsRequest{
-			Range: &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
-		}))
-		if err != nil {
-			t.Fatalf("QueryCalls: %v", err)
-		}
-		found := false
-		for _, c := range res.Msg.GetRecords() {
+	var recs []*auditv1.CallRecord
+	eventually(t, "the call in the call log", func() bool {
+		recs = nil
+		for _, c := range callLog(t, url) {
 			if c.GetStatus() == auditv1.CallStatus_CALL_STATUS_SUCCEEDED {
-				found = true
-				if c.GetPromptName() != "greeting" || c.GetPromptVersion() != 1 {
-					t.Errorf("call record prompt = %q v%d, want greeting v1", c.GetPromptName(), c.GetPromptVersion())
-				}
+				recs = append(recs, c)
 			}
 		}
-		if found {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the call never reached the call log")
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+		return len(recs) > 0
+	})
+	if c := recs[0]; c.GetPromptName() != "greeting" || c.GetPromptVersion() != 1 {
+		t.Errorf("call record prompt = %q v%d, want greeting v1", c.GetPromptName(), c.GetPromptVersion())
 	}
 }

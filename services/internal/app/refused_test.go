@@ -4,13 +4,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
-	"github.com/manifoldgw/manifold/gen/go/manifold/audit/v1/auditv1connect"
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
@@ -29,36 +26,14 @@ func TestRefusedConnectCallIsRecorded(t *testing.T) {
 	if code(err) != connect.CodeUnauthenticated {
 		t.Fatalf("Generate with a wrong key: %v, want unauthenticated", err)
 	}
-	audit := auditv1connect.NewAuditServiceClient(http.DefaultClient, url, as(adminToken))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := audit.QueryCalls(ctx, connect.NewRequest(&auditv1.QueryCallsRequest{
-			Range: &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
-		}))
-		if err != nil {
-			t.Fatalf("QueryCalls: %v", err)
-		}
-		if recs := res.Msg.GetRecords(); len(recs) > 0 {
-			r := recs[0]
-			if len(recs) != 1 || r.GetSurface() != auditv1.Surface_SURFACE_CONNECT || r.GetStatus() != auditv1.CallStatus_CALL_STATUS_FAILED ||
-				r.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION {
-				t.Errorf("call log = %v, want one failed Connect call with class authentication", recs)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the refused call never reached the call log")
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+	var recs []*auditv1.CallRecord
+	eventually(t, "the refused call in the call log", func() bool { recs = callLog(t, url); return len(recs) > 0 })
+	if r := recs[0]; len(recs) != 1 || r.GetSurface() != auditv1.Surface_SURFACE_CONNECT || r.GetStatus() != auditv1.CallStatus_CALL_STATUS_FAILED ||
+		r.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION {
+		t.Errorf("call log = %v, want one failed Connect call with class authentication", recs)
 	}
 }
 
-// TestEmbeddingsAreScopedAndRecorded: embeddings take the key's model
-// scopes and are in the call log as embed operations.
 func TestEmbeddingsAreScopedAndRecorded(t *testing.T) {
 	url := startGateway(t)
 	ctx := t.Context()
@@ -89,17 +64,10 @@ func TestEmbeddingsAreScopedAndRecorded(t *testing.T) {
 	if got := embed(key("demo")); got != http.StatusOK {
 		t.Fatalf("embeddings with a key scoped to demo: %d, want 200", got)
 	}
-	audit := auditv1connect.NewAuditServiceClient(http.DefaultClient, url, as(adminToken))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := audit.QueryCalls(ctx, connect.NewRequest(&auditv1.QueryCallsRequest{
-			Range: &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
-		}))
-		if err != nil {
-			t.Fatalf("QueryCalls: %v", err)
-		}
-		var ok, refused int
-		for _, r := range res.Msg.GetRecords() {
+	var ok, refused int
+	eventually(t, "both embedding calls in the call log", func() bool {
+		ok, refused = 0, 0
+		for _, r := range callLog(t, url) {
 			if r.GetOperation() != auditv1.CallOperation_CALL_OPERATION_EMBED || r.GetSurface() != auditv1.Surface_SURFACE_OPENAI {
 				t.Fatalf("record %v: want embed operations on the OpenAI surface", r)
 			}
@@ -110,22 +78,13 @@ func TestEmbeddingsAreScopedAndRecorded(t *testing.T) {
 				refused++
 			}
 		}
-		if ok == 1 && refused == 1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call log: %d succeeded, %d refused embed records; want 1 and 1", ok, refused)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+		return ok+refused >= 2
+	})
+	if ok != 1 || refused != 1 {
+		t.Errorf("call log: %d succeeded, %d refused embed records; want 1 and 1", ok, refused)
 	}
 }
 
-// TestWorkflowCallsAreTagged: a model call carrying a run id (as workflow
-// runs send them) is recorded on the workflow surface with its run.
 func TestWorkflowCallsAreTagged(t *testing.T) {
 	url := startGateway(t)
 	ctx := t.Context()
@@ -142,28 +101,9 @@ func TestWorkflowCallsAreTagged(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	audit := auditv1connect.NewAuditServiceClient(http.DefaultClient, url, as(adminToken))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := audit.QueryCalls(ctx, connect.NewRequest(&auditv1.QueryCallsRequest{
-			Range: &auditv1.TimeRange{Start: timestamppb.New(time.Now().Add(-time.Hour)), End: timestamppb.New(time.Now().Add(time.Hour))},
-		}))
-		if err != nil {
-			t.Fatalf("QueryCalls: %v", err)
-		}
-		if recs := res.Msg.GetRecords(); len(recs) > 0 {
-			if r := recs[0]; len(recs) != 1 || r.GetSurface() != auditv1.Surface_SURFACE_WORKFLOW || r.GetRunId() != "run_123" {
-				t.Errorf("call log = %v, want one call on the workflow surface of run_123", recs)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the call never reached the call log")
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+	var recs []*auditv1.CallRecord
+	eventually(t, "the call in the call log", func() bool { recs = callLog(t, url); return len(recs) > 0 })
+	if r := recs[0]; len(recs) != 1 || r.GetSurface() != auditv1.Surface_SURFACE_WORKFLOW || r.GetRunId() != "run_123" {
+		t.Errorf("call log = %v, want one call on the workflow surface of run_123", recs)
 	}
 }
