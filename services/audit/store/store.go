@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -40,9 +41,10 @@ const chainPage = 1000
 
 // Store is the SQL audit store.
 type Store struct {
-	db  *storage.DB
-	q   *auditsqlc.Queries
-	now func() time.Time
+	db   *storage.DB
+	q    *auditsqlc.Queries
+	inTx func(*sql.Tx) storage.Querier
+	now  func() time.Time
 
 	// partitions are the PostgreSQL day partitions known to exist, by day
 	// start (unix micros).
@@ -54,12 +56,13 @@ var _ audit.Store = (*Store)(nil)
 
 // New returns the store over a database migrated with Migrations.
 func New(db *storage.DB) *Store {
-	return &Store{db: db, q: auditsqlc.New(db.DB), now: time.Now, partitions: map[int64]bool{}}
+	base, inTx := storage.Queriers(db)
+	return &Store{db: db, q: auditsqlc.New(base), inTx: inTx, now: time.Now, partitions: map[int64]bool{}}
 }
 
 // WithClock returns a copy of the store using now for ingestion times.
 func (s *Store) WithClock(now func() time.Time) *Store {
-	return &Store{db: s.db, q: s.q, now: now, partitions: map[int64]bool{}}
+	return &Store{db: s.db, q: s.q, inTx: s.inTx, now: now, partitions: map[int64]bool{}}
 }
 
 // storedAt is the ingestion time of a batch: now, but never before the
@@ -82,7 +85,7 @@ func (s *Store) RecordCalls(ctx context.Context, recs []*auditv1.CallRecord) (in
 		return 0, 0, fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	q := s.q.WithTx(tx)
+	q := auditsqlc.New(s.inTx(tx))
 	head, err := q.GetChain(ctx, logCalls)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read chain head: %w", err)
@@ -149,7 +152,7 @@ func (s *Store) RecordAdminActions(ctx context.Context, actions []*auditv1.Admin
 			return 0, 0, fmt.Errorf("lock chain: %w", err)
 		}
 	}
-	q := s.q.WithTx(tx)
+	q := auditsqlc.New(s.inTx(tx))
 	head, err := q.GetChain(ctx, logActions)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read chain head: %w", err)
@@ -295,7 +298,7 @@ func (s *Store) DeleteBefore(ctx context.Context, t time.Time) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	q := s.q.WithTx(tx)
+	q := auditsqlc.New(s.inTx(tx))
 	if s.db.Driver() == storage.DriverPostgres {
 		if _, err := tx.ExecContext(ctx, "SELECT 1 FROM audit_chain WHERE log = $1 FOR UPDATE", logCalls); err != nil {
 			return fmt.Errorf("lock chain: %w", err)

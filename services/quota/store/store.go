@@ -57,6 +57,7 @@ func DefaultOptions() Options {
 type Store struct {
 	db   *storage.DB
 	q    *quotadb.Queries
+	inTx func(*sql.Tx) storage.Querier
 	opts Options
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
@@ -67,7 +68,8 @@ func Open(ctx context.Context, db *storage.DB, opts Options) (*Store, error) {
 	if err := db.Migrate(ctx, Migrations()); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, q: quotadb.New(db.DB), opts: opts, Now: time.Now}, nil
+	base, inTx := storage.Queriers(db)
+	return &Store{db: db, q: quotadb.New(base), inTx: inTx, opts: opts, Now: time.Now}, nil
 }
 
 // ErrNotFound means the addressed row does not exist (or a lease has ended).
@@ -91,7 +93,7 @@ func (s *Store) tx1(ctx context.Context, fn func(q *quotadb.Queries) error) erro
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(s.q.WithTx(t)); err != nil {
+	if err := fn(quotadb.New(s.inTx(t))); err != nil {
 		_ = t.Rollback()
 		return err
 	}
