@@ -22,11 +22,44 @@ type Memory struct {
 	conns     chan net.Conn
 	closeOnce sync.Once
 	closed    chan struct{}
+
+	mu   sync.Mutex
+	open map[*memConn]struct{} // server ends handed to Accept, not closed yet
 }
 
 // NewMemory returns an open in-memory listener.
 func NewMemory() *Memory {
-	return &Memory{conns: make(chan net.Conn), closed: make(chan struct{})}
+	return &Memory{conns: make(chan net.Conn), closed: make(chan struct{}), open: map[*memConn]struct{}{}}
+}
+
+// memConn is the server end of an in-memory connection.
+type memConn struct {
+	net.Conn
+	m    *Memory
+	once sync.Once
+}
+
+func (c *memConn) Close() error {
+	c.once.Do(func() {
+		c.m.mu.Lock()
+		delete(c.m.open, c)
+		c.m.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// CloseConns closes every in-memory connection still open: at the end of a
+// shutdown, whose in-process clients are this process's own and stopping.
+func (m *Memory) CloseConns() {
+	m.mu.Lock()
+	conns := make([]*memConn, 0, len(m.open))
+	for c := range m.open {
+		conns = append(conns, c)
+	}
+	m.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
 }
 
 // Accept waits for the next in-memory connection.
@@ -50,13 +83,19 @@ func (m *Memory) Addr() net.Addr { return memAddr{} }
 
 // DialContext connects to the listener.
 func (m *Memory) DialContext(ctx context.Context, _, _ string) (net.Conn, error) {
-	server, client := net.Pipe()
+	p, client := net.Pipe()
+	server := &memConn{Conn: p, m: m}
+	m.mu.Lock()
+	m.open[server] = struct{}{}
+	m.mu.Unlock()
 	select {
 	case m.conns <- server:
 		return client, nil
 	case <-m.closed:
+		server.Close()
 		return nil, errors.New("in-process server stopped")
 	case <-ctx.Done():
+		server.Close()
 		return nil, ctx.Err()
 	}
 }

@@ -101,6 +101,10 @@ func (s *Server) handler() http.Handler {
 	return telemetry.TraceHTTP(http.MaxBytesHandler(mux, s.cfg.MaxRequestBytes))
 }
 
+// inProcessGrace is how long a shutdown waits before closing in-process
+// connections.
+const inProcessGrace = 2 * time.Second
+
 // Serve serves on ln until ctx is done, then drains in-flight requests for
 // up to the shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -127,7 +131,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	close(s.draining)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(shutdownCtx) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(inProcessGrace):
+		// An in-process HTTP/2 connection accepted as the shutdown began
+		// may never be told to go away, and would hold the shutdown until
+		// its timeout. In-process clients are this process's own and are
+		// stopping too: after a grace period their connections are closed.
+		s.memory.CloseConns()
+		err = <-done
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
