@@ -56,20 +56,6 @@ var procedures = map[string]rule{
 // principalFrom returns the caller authenticated by the interceptor.
 func principalFrom(ctx context.Context) *keyvaultv1.Principal { return access.PrincipalFrom(ctx) }
 
-// actor names the caller for created_by and updated_by.
-func actor(ctx context.Context) string {
-	p := principalFrom(ctx)
-	switch {
-	case p == nil:
-		return "anonymous"
-	case p.GetOwner().GetUser() != "":
-		return p.GetOwner().GetUser()
-	case p.GetKeyId() != "":
-		return p.GetKeyId()
-	}
-	return p.GetName()
-}
-
 // Interceptor authenticates every call and checks it against procedures,
 // before the request is validated or reaches a handler. With auth not
 // required, callers without a key act as the bootstrap admin; a key that is

@@ -15,6 +15,7 @@ import (
 
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/keyvault/store"
@@ -78,7 +79,7 @@ func (s *Service) CreateAdminKey(ctx context.Context, req *connect.Request[keyva
 	k := &adminKey{key: &keyvaultv1.AdminKey{
 		Id: newID("ak_"), Name: m.GetName(), Role: m.GetRole(), SecretHint: hint(secret, adminKeyPrefix),
 		User: m.GetUser(), ExpiresAt: m.GetExpiresAt(), State: keyvaultv1.KeyState_KEY_STATE_ACTIVE,
-		CreatedAt: timestamppb.New(s.now()), CreatedBy: actor(ctx),
+		CreatedAt: timestamppb.New(s.now()), CreatedBy: access.Author(ctx),
 	}, hash: s.hash(secret)}
 	err = s.write(ctx, func(st *store.Store) error {
 		if err := putAdminKey(ctx, st, k, storage.ExpectAbsent); err != nil {
@@ -89,7 +90,7 @@ func (s *Service) CreateAdminKey(ctx context.Context, req *connect.Request[keyva
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	s.logger.InfoContext(ctx, "admin key created", "key_id", k.key.GetId(), "role", roleName(k.key.GetRole()), "by", actor(ctx))
+	s.logger.InfoContext(ctx, "admin key created", "key_id", k.key.GetId(), "role", roleName(k.key.GetRole()), "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.CreateAdminKeyResponse{Key: s.adminView(k), Secret: secret}), nil
 }
 
@@ -165,7 +166,7 @@ func (s *Service) RevokeAdminKey(ctx context.Context, req *connect.Request[keyva
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	s.logger.InfoContext(ctx, "admin key revoked", "key_id", out.GetId(), "by", actor(ctx))
+	s.logger.InfoContext(ctx, "admin key revoked", "key_id", out.GetId(), "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.RevokeAdminKeyResponse{Key: out}), nil
 }
 

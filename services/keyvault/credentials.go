@@ -15,6 +15,7 @@ import (
 
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/keyvault/store"
@@ -94,7 +95,7 @@ func (s *Service) addVersion(ctx context.Context, c *store.Credential, secret *k
 			}
 		}
 	}
-	v := store.CredentialVersion{Version: next, Masked: mask(secret), CreatedAt: now, CreatedBy: actor(ctx), Secret: &sealed}
+	v := store.CredentialVersion{Version: next, Masked: mask(secret), CreatedAt: now, CreatedBy: access.Author(ctx), Secret: &sealed}
 	c.Versions = append([]store.CredentialVersion{v}, c.Versions...)
 	c.CurrentVersion = next
 	c.Health = store.Health{} // a new secret starts healthy
@@ -185,7 +186,7 @@ func (s *Service) PutCredential(ctx context.Context, req *connect.Request[keyvau
 			return err
 		}
 		c.rec.Provider, c.rec.Weight, c.rec.Disabled, c.rec.Description = in.GetProvider(), in.GetWeight(), in.GetDisabled(), in.GetDescription()
-		c.rec.UpdatedAt, c.rec.UpdatedBy = s.now(), actor(ctx)
+		c.rec.UpdatedAt, c.rec.UpdatedBy = s.now(), access.Author(ctx)
 		if req.Msg.GetSecret() != nil {
 			if err := s.addVersion(ctx, &c.rec, req.Msg.GetSecret(), 0); err != nil {
 				return err
@@ -200,7 +201,7 @@ func (s *Service) PutCredential(ctx context.Context, req *connect.Request[keyvau
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	s.logger.InfoContext(ctx, "credential put", "credential", out.GetName(), "version", out.GetCurrentVersion(), "by", actor(ctx))
+	s.logger.InfoContext(ctx, "credential put", "credential", out.GetName(), "version", out.GetCurrentVersion(), "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.PutCredentialResponse{Credential: out}), nil
 }
 
@@ -267,7 +268,7 @@ func (s *Service) RotateCredential(ctx context.Context, req *connect.Request[key
 		if err := s.addVersion(ctx, &c.rec, req.Msg.GetSecret(), grace); err != nil {
 			return err
 		}
-		c.rec.UpdatedAt, c.rec.UpdatedBy = s.now(), actor(ctx)
+		c.rec.UpdatedAt, c.rec.UpdatedBy = s.now(), access.Author(ctx)
 		if err := st.Put(ctx, store.NSCredentials, c.rec.Name, c.rec, c.version); err != nil {
 			return err
 		}
@@ -277,7 +278,7 @@ func (s *Service) RotateCredential(ctx context.Context, req *connect.Request[key
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	s.logger.InfoContext(ctx, "credential rotated", "credential", out.GetName(), "version", out.GetCurrentVersion(), "grace", grace, "by", actor(ctx))
+	s.logger.InfoContext(ctx, "credential rotated", "credential", out.GetName(), "version", out.GetCurrentVersion(), "grace", grace, "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.RotateCredentialResponse{Credential: out}), nil
 }
 
@@ -299,7 +300,7 @@ func (s *Service) DeleteCredential(ctx context.Context, req *connect.Request[key
 		return nil, asAPIError(err)
 	}
 	if existed {
-		s.logger.InfoContext(ctx, "credential deleted", "credential", name, "by", actor(ctx))
+		s.logger.InfoContext(ctx, "credential deleted", "credential", name, "by", access.Author(ctx))
 	}
 	return connect.NewResponse(&keyvaultv1.DeleteCredentialResponse{}), nil
 }
@@ -339,7 +340,7 @@ func (s *Service) ResolveCredential(ctx context.Context, req *connect.Request[ke
 		if !current {
 			res.ValidUntil = timestamppb.New(v.ValidUntil)
 		}
-		s.logger.InfoContext(ctx, "credential resolved", "credential", name, "version", v.Version, "by", actor(ctx))
+		s.logger.InfoContext(ctx, "credential resolved", "credential", name, "version", v.Version, "by", access.Author(ctx))
 		return connect.NewResponse(res), nil
 	}
 	return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND, "credential %q has no valid version %d", name, want)

@@ -19,6 +19,7 @@ import (
 
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/keyvault/store"
@@ -102,7 +103,7 @@ func (s *Service) CreateVirtualKey(ctx context.Context, req *connect.Request[key
 		Owner: m.GetOwner(), Scopes: m.GetScopes(), ExpiresAt: m.GetExpiresAt(), Metadata: m.GetMetadata(),
 		BudgetIds: m.GetBudgetIds(), RateLimitIds: m.GetRateLimitIds(),
 		State: keyvaultv1.KeyState_KEY_STATE_ACTIVE, SecretVersion: 1,
-		CreatedAt: now, CreatedBy: actor(ctx), UpdatedAt: now,
+		CreatedAt: now, CreatedBy: access.Author(ctx), UpdatedAt: now,
 	}}
 	hash := s.hash(secret)
 	k.hashes = []store.SecretHash{{Version: 1, Hash: hash}}
@@ -115,7 +116,7 @@ func (s *Service) CreateVirtualKey(ctx context.Context, req *connect.Request[key
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	s.logger.InfoContext(ctx, "virtual key created", "key_id", k.key.GetId(), "by", actor(ctx))
+	s.logger.InfoContext(ctx, "virtual key created", "key_id", k.key.GetId(), "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.CreateVirtualKeyResponse{Key: s.view(k), Secret: secret}), nil
 }
 
@@ -222,7 +223,7 @@ func (s *Service) UpdateVirtualKey(ctx context.Context, req *connect.Request[key
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	s.logger.InfoContext(ctx, "virtual key updated", "key_id", out.GetId(), "by", actor(ctx))
+	s.logger.InfoContext(ctx, "virtual key updated", "key_id", out.GetId(), "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.UpdateVirtualKeyResponse{Key: out}), nil
 }
 
@@ -247,7 +248,7 @@ func (s *Service) RevokeVirtualKey(ctx context.Context, req *connect.Request[key
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	s.logger.InfoContext(ctx, "virtual key revoked", "key_id", out.GetId(), "by", actor(ctx))
+	s.logger.InfoContext(ctx, "virtual key revoked", "key_id", out.GetId(), "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.RevokeVirtualKeyResponse{Key: out}), nil
 }
 
@@ -300,7 +301,7 @@ func (s *Service) RotateVirtualKey(ctx context.Context, req *connect.Request[key
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	s.logger.InfoContext(ctx, "virtual key rotated", "key_id", out.GetId(), "secret_version", out.GetSecretVersion(), "by", actor(ctx))
+	s.logger.InfoContext(ctx, "virtual key rotated", "key_id", out.GetId(), "secret_version", out.GetSecretVersion(), "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.RotateVirtualKeyResponse{Key: out, Secret: secret}), nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"connectrpc.com/connect"
 
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/keyvault/store"
 )
@@ -83,7 +84,7 @@ func (s *Service) RotateMasterKey(ctx context.Context, req *connect.Request[keyv
 		if err := s.keyring.SetPrimary(id); err != nil {
 			return nil, apierror.Internal(err)
 		}
-		s.logger.InfoContext(ctx, "master key rotated", "previous", res.GetPreviousMasterKeyId(), "master_key_id", id, "data_keys", res.GetDataKeysRewrapped(), "by", actor(ctx))
+		s.logger.InfoContext(ctx, "master key rotated", "previous", res.GetPreviousMasterKeyId(), "master_key_id", id, "data_keys", res.GetDataKeysRewrapped(), "by", access.Author(ctx))
 	}
 	return connect.NewResponse(res), nil
 }

@@ -13,6 +13,7 @@ import (
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	promptsv1 "github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/prompts/openapi"
 	"github.com/manifoldgw/manifold/services/prompts/store"
@@ -46,7 +47,7 @@ func (s *Service) CreatePrompt(ctx context.Context, req *connect.Request[prompts
 		return nil, err
 	}
 	p, v, err := s.store.CreatePrompt(ctx, m.GetName(), m.GetDescription(), store.NewVersion{
-		Template: m.GetTemplate(), Author: author(ctx), Message: m.GetMessage(), Labels: m.GetLabels(),
+		Template: m.GetTemplate(), Author: access.Author(ctx), Message: m.GetMessage(), Labels: m.GetLabels(),
 	})
 	if err != nil {
 		return nil, storeError(err, fmt.Sprintf("prompt %q", m.GetName()))
@@ -84,7 +85,7 @@ func (s *Service) UpdatePrompt(ctx context.Context, req *connect.Request[prompts
 		desc = m.Description
 	}
 	p, v, unchanged, err := s.store.AddVersion(ctx, m.GetName(), m.GetBaseVersion(), desc, store.NewVersion{
-		Author: author(ctx), Message: m.GetMessage(), Labels: m.GetLabels(),
+		Author: access.Author(ctx), Message: m.GetMessage(), Labels: m.GetLabels(),
 	}, build)
 	if err != nil {
 		return nil, storeError(err, fmt.Sprintf("prompt %q", m.GetName()))
@@ -255,7 +256,7 @@ func (s *Service) SetLabel(ctx context.Context, req *connect.Request[promptsv1.S
 		}
 		seen[t.GetVersion()] = true
 	}
-	l, err := s.store.SetLabel(ctx, m.GetName(), &promptsv1.Label{Name: m.GetLabel(), Targets: m.GetTargets(), Stickiness: m.GetStickiness()}, author(ctx))
+	l, err := s.store.SetLabel(ctx, m.GetName(), &promptsv1.Label{Name: m.GetLabel(), Targets: m.GetTargets(), Stickiness: m.GetStickiness()}, access.Author(ctx))
 	if err != nil {
 		return nil, storeError(err, fmt.Sprintf("prompt %q", m.GetName()))
 	}
@@ -316,7 +317,7 @@ func (s *Service) PublishPrompt(ctx context.Context, req *connect.Request[prompt
 	m := req.Msg
 	pub, err := s.store.Publish(ctx, &promptsv1.Publication{
 		Slug: m.GetSlug(), PromptName: m.GetPromptName(), Label: m.GetLabel(), AllowStreaming: m.GetAllowStreaming(), Description: m.GetDescription(),
-	}, author(ctx))
+	}, access.Author(ctx))
 	if err != nil {
 		return nil, storeError(err, fmt.Sprintf("prompt %q", m.GetPromptName()))
 	}

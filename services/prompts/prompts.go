@@ -5,7 +5,6 @@
 package prompts
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1/promptsv1connect"
-	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/prompts/store"
@@ -101,22 +99,6 @@ func (n *notifier) notify() {
 	defer n.mu.Unlock()
 	close(n.ch)
 	n.ch = make(chan struct{})
-}
-
-// author names who made a change: the admin key's user, else its id, as
-// the admin guard authenticated it; "anonymous" when no guard runs in front
-// of the service.
-func author(ctx context.Context) string {
-	p := access.PrincipalFrom(ctx)
-	switch {
-	case p == nil:
-		return "anonymous"
-	case p.GetOwner().GetUser() != "":
-		return p.GetOwner().GetUser()
-	case p.GetKeyId() != "":
-		return p.GetKeyId()
-	}
-	return p.GetName()
 }
 
 // storeError maps store errors to API errors.

@@ -101,22 +101,6 @@ func Open(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger) 
 // Store is the service's state, for tests that move its clock.
 func (s *Service) Store() *store.Store { return s.store }
 
-// author names who made an admin change (updated_by): the admin key's
-// user, else its id, as the admin guard authenticated it; "anonymous"
-// when no guard runs in front of the service.
-func author(ctx context.Context) string {
-	p := access.PrincipalFrom(ctx)
-	switch {
-	case p == nil:
-		return "anonymous"
-	case p.GetOwner().GetUser() != "":
-		return p.GetOwner().GetUser()
-	case p.GetKeyId() != "":
-		return p.GetKeyId()
-	}
-	return p.GetName()
-}
-
 // storeError maps store errors to API errors.
 func storeError(err error, what string) error {
 	var le *store.LimitError
@@ -167,7 +151,7 @@ func decodeToken(t string) (string, error) {
 
 // PutPrice sets a model's price.
 func (s *Service) PutPrice(ctx context.Context, req *connect.Request[quotav1.PutPriceRequest]) (*connect.Response[quotav1.PutPriceResponse], error) {
-	p, err := s.store.PutPrice(ctx, req.Msg.GetPrice(), author(ctx))
+	p, err := s.store.PutPrice(ctx, req.Msg.GetPrice(), access.Author(ctx))
 	if err != nil {
 		return nil, storeError(err, "price")
 	}
@@ -257,7 +241,7 @@ func (s *Service) WatchPrices(ctx context.Context, req *connect.Request[quotav1.
 
 // PutBudget sets a budget.
 func (s *Service) PutBudget(ctx context.Context, req *connect.Request[quotav1.PutBudgetRequest]) (*connect.Response[quotav1.PutBudgetResponse], error) {
-	b, err := s.store.PutBudget(ctx, req.Msg.GetBudget(), author(ctx))
+	b, err := s.store.PutBudget(ctx, req.Msg.GetBudget(), access.Author(ctx))
 	if err != nil {
 		return nil, storeError(err, "budget")
 	}
@@ -339,7 +323,7 @@ func (s *Service) ListBudgetAlerts(ctx context.Context, req *connect.Request[quo
 
 // PutRateLimit sets a rate limit.
 func (s *Service) PutRateLimit(ctx context.Context, req *connect.Request[quotav1.PutRateLimitRequest]) (*connect.Response[quotav1.PutRateLimitResponse], error) {
-	l, err := s.store.PutRateLimit(ctx, req.Msg.GetRateLimit(), author(ctx))
+	l, err := s.store.PutRateLimit(ctx, req.Msg.GetRateLimit(), access.Author(ctx))
 	if err != nil {
 		return nil, storeError(err, "rate limit")
 	}

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"log/slog"
@@ -167,21 +168,12 @@ func actor(p *keyvaultv1.Principal, peer string) *auditv1.Actor {
 		a.Kind = auditv1.ActorKind_ACTOR_KIND_VIRTUAL_KEY
 	}
 	if a.Id == "" {
-		a.Id = cmpOr(p.GetName(), "unknown")
+		a.Id = cmp.Or(p.GetName(), "unknown")
 	}
 	if a.Role == "unspecified" {
 		a.Role = ""
 	}
 	return a
-}
-
-func cmpOr(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // verbs are the leading words of admin RPC names; what follows names the

@@ -33,3 +33,19 @@ func Bootstrap() *keyvaultv1.Principal {
 func Service() *keyvaultv1.Principal {
 	return &keyvaultv1.Principal{Kind: keyvaultv1.PrincipalKind_PRINCIPAL_KIND_SERVICE, Name: "manifold"}
 }
+
+// Author names the caller in ctx for created_by, updated_by and authors:
+// the key's user, else its id, else its name; "anonymous" when no admin
+// check ran in front of the service.
+func Author(ctx context.Context) string {
+	p := PrincipalFrom(ctx)
+	switch {
+	case p == nil:
+		return "anonymous"
+	case p.GetOwner().GetUser() != "":
+		return p.GetOwner().GetUser()
+	case p.GetKeyId() != "":
+		return p.GetKeyId()
+	}
+	return p.GetName()
+}

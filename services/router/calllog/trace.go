@@ -21,9 +21,13 @@ import (
 // semantic-convention attributes (gen_ai.*) and one event per attempt.
 // Spans go to the process's tracer provider (telemetry.SetupTracing); with
 // tracing off they cost one no-op Start.
-func Traces() router.Recorder { return traceRecorder{} }
+func Traces() router.Recorder {
+	return traceRecorder{tracer: otel.Tracer("github.com/manifoldgw/manifold/services/router")}
+}
 
-type traceRecorder struct{}
+// traceRecorder holds its tracer from the global provider, which follows a
+// provider installed later.
+type traceRecorder struct{ tracer trace.Tracer }
 
 // genAIProviders are the gen_ai.provider.name values of the provider kinds.
 var genAIProviders = map[routerv1.ProviderKind]string{
@@ -36,13 +40,13 @@ var genAIProviders = map[routerv1.ProviderKind]string{
 	routerv1.ProviderKind_PROVIDER_KIND_DEMO:         "manifold.demo",
 }
 
-func (traceRecorder) RecordCall(rec *router.CallRecord) {
+func (r traceRecorder) RecordCall(rec *router.CallRecord) {
 	ctx := trace.ContextWithSpanContext(context.Background(), rec.Trace)
 	model, op := rec.Request.GetModel(), "chat"
 	if rec.Operation == router.OperationEmbed {
 		op = "embeddings"
 	}
-	_, span := otel.Tracer("github.com/manifoldgw/manifold/services/router").Start(ctx, op+" "+model,
+	_, span := r.tracer.Start(ctx, op+" "+model,
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(rec.Start))
 	if !span.IsRecording() {
 		span.End()
