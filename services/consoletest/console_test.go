@@ -8,15 +8,12 @@ package consoletest
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +34,7 @@ import (
 	"github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1/workflowsv1connect"
 	"github.com/manifoldgw/manifold/services/internal/app"
 	"github.com/manifoldgw/manifold/services/internal/console"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 	"github.com/manifoldgw/manifold/services/workflows"
 )
 
@@ -152,32 +150,8 @@ func requireBuiltConsole(t *testing.T, root string) {
 func startGateway(t *testing.T) string {
 	t.Helper()
 	cfg := app.DefaultConfig()
-	cfg.Server.Addr = "127.0.0.1:0"
-	cfg.Storage.DataDir = t.TempDir()
 	cfg.KeyVault.AdminToken = adminToken
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	exit := make(chan error, 1)
-	go func() { exit <- app.Run(ctx, cfg, logger, func(a net.Addr) { ready <- a }) }()
-	var addr net.Addr
-	select {
-	case addr = <-ready:
-	case err := <-exit:
-		cancel()
-		t.Fatalf("gateway stopped before it was ready: %v\n%s", err, logs)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-exit; err != nil {
-			t.Errorf("gateway shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("gateway log:\n%s", logs)
-		}
-	})
-	return "http://" + addr.String()
+	return "http://" + gatewaytest.Run(t, cfg)
 }
 
 func text(s string) *mcpv1.ContentPart {
@@ -360,22 +334,4 @@ func runOK(t *testing.T, dir, name string, args ...string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
-}
-
-// syncBuffer collects the gateway's log from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -6,8 +6,6 @@ package examplestest
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -23,6 +20,7 @@ import (
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1/keyvaultv1connect"
 	"github.com/manifoldgw/manifold/services/internal/app"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 )
 
 // demoSaid is how the built-in demo model starts every answer.
@@ -71,34 +69,10 @@ func createKey(t *testing.T, url string) string {
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
 	cfg := app.DefaultConfig()
-	cfg.Server.Addr = "127.0.0.1:0"
-	cfg.Storage.DataDir = t.TempDir()
 	cfg.Router.DemoTokenDelay = 0
 	cfg.KeyVault.AdminToken = adminToken
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	exit := make(chan error, 1)
-	go func() { exit <- app.Run(ctx, cfg, logger, func(a net.Addr) { ready <- a }) }()
-	var addr net.Addr
-	select {
-	case addr = <-ready:
-	case err := <-exit:
-		cancel()
-		t.Fatalf("gateway stopped before it was ready: %v\n%s", err, logs)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-exit; err != nil {
-			t.Errorf("gateway shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("gateway log:\n%s", logs)
-		}
-	})
-	gw := &gateway{addr: addr.String(), url: "http://" + addr.String()}
+	addr := gatewaytest.Run(t, cfg)
+	gw := &gateway{addr: addr, url: "http://" + addr}
 	gw.key = createKey(t, gw.url)
 	return gw
 }
@@ -222,22 +196,4 @@ func TestPythonExample(t *testing.T) {
 	env := []string{"MANIFOLD_API_KEY=" + gw.key, "PYTHONPATH=" + filepath.Join(root, "gen", "python"), "PYTHONDONTWRITEBYTECODE=1"}
 	res := runOK(t, root, env, python, "examples/python/stream.py", "--server", gw.addr, said)
 	checkStreamed(t, res, said)
-}
-
-// syncBuffer collects the gateway's log lines from its goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -22,6 +22,7 @@ import (
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	promptsv1 "github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1/promptsv1connect"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 )
 
 // summarizeTemplate is the published prompt's only message.
@@ -188,7 +189,7 @@ type invocationResult struct {
 type lambdaRuntime struct {
 	pending chan *invocation
 	exited  chan struct{}
-	stderr  *syncBuffer
+	stderr  *gatewaytest.Buffer
 
 	mu       sync.Mutex
 	inflight map[string]*invocation
@@ -242,7 +243,7 @@ func startLambda(t *testing.T, bin string, env ...string) *lambdaRuntime {
 	rt := &lambdaRuntime{
 		pending:  make(chan *invocation),
 		exited:   make(chan struct{}),
-		stderr:   &syncBuffer{},
+		stderr:   &gatewaytest.Buffer{},
 		inflight: map[string]*invocation{},
 	}
 	api := httptest.NewServer(rt)

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/manifoldgw/manifold/services/internal/discovery/consultest"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 )
 
 // adminToken is the bootstrap admin token every process is started with.
@@ -112,7 +112,7 @@ type proc struct {
 	addr   string // host:port it serves on
 	cmd    *exec.Cmd
 	exited chan struct{}
-	log    *syncBuffer
+	log    *gatewaytest.Buffer
 	ready  chan string // the address, once serving
 }
 
@@ -174,7 +174,7 @@ func (c *cluster) launch(name, services string, extra ...string) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{name: name, cmd: cmd, exited: make(chan struct{}), log: &syncBuffer{}, ready: make(chan string, 1)}
+	p := &proc{name: name, cmd: cmd, exited: make(chan struct{}), log: &gatewaytest.Buffer{}, ready: make(chan string, 1)}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -184,7 +184,7 @@ func (c *cluster) launch(name, services string, extra ...string) *proc {
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
-			p.log.WriteString(line + "\n")
+			fmt.Fprintln(p.log, line)
 			var rec struct {
 				Msg  string `json:"msg"`
 				Addr string `json:"addr"`
@@ -261,21 +261,4 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond) // polling interval, not synchronisation
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) WriteString(v string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.WriteString(v)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -31,6 +31,7 @@ import (
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1/workflowsv1connect"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 	"github.com/manifoldgw/manifold/services/workflows"
 )
 
@@ -90,25 +91,8 @@ func manifoldBinary(t *testing.T) string {
 type gateway struct {
 	url    string
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *gatewaytest.Buffer
 	done   chan struct{}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -132,7 +116,7 @@ func startGateway(t *testing.T, dataDir, configFile, temporalAddr string, authRe
 	}
 	cmd := exec.Command(manifoldBinary(t), args...)
 	cmd.Env = append(os.Environ(), "WORKFLOWS_TEST_OPENAI_KEY=sk-workflows-test")
-	g := &gateway{url: "http://" + addr, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	g := &gateway{url: "http://" + addr, cmd: cmd, stderr: &gatewaytest.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = g.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -3,9 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -23,6 +20,7 @@ import (
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	"github.com/manifoldgw/manifold/services/internal/app"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 )
 
 const adminToken = "app-test-bootstrap-admin-token"
@@ -32,30 +30,9 @@ const adminToken = "app-test-bootstrap-admin-token"
 func startGateway(t *testing.T) string {
 	t.Helper()
 	cfg := app.DefaultConfig()
-	cfg.Server.Addr = "127.0.0.1:0"
-	cfg.Storage.DataDir = t.TempDir()
 	cfg.Router.DemoTokenDelay = 0
 	cfg.KeyVault.AdminToken = adminToken
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	exit := make(chan error, 1)
-	go func() {
-		exit <- app.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a net.Addr) { ready <- a })
-	}()
-	select {
-	case a := <-ready:
-		t.Cleanup(func() {
-			cancel()
-			if err := <-exit; err != nil {
-				t.Errorf("gateway shutdown: %v", err)
-			}
-		})
-		return "http://" + a.String()
-	case err := <-exit:
-		cancel()
-		t.Fatalf("gateway stopped before it was ready: %v", err)
-	}
-	return ""
+	return "http://" + gatewaytest.Run(t, cfg)
 }
 
 // as makes a generated client send token as its bearer (none when empty).

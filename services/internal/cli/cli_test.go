@@ -27,27 +27,10 @@ import (
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	"github.com/manifoldgw/manifold/services/internal/app"
 	"github.com/manifoldgw/manifold/services/internal/cli"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 )
 
 const demoHello = "Hello from Manifold's demo model. You said: "
-
-// syncBuffer is a bytes.Buffer the server may write while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // environ is a fake environment, so that the host's MANIFOLD_* variables
 // cannot change what a test runs.
@@ -63,43 +46,17 @@ func environ(kv ...string) func(string) string {
 type gateway struct {
 	addr   string // host:port
 	url    string // http://host:port
-	stderr *syncBuffer
+	stderr *gatewaytest.Buffer
 }
 
-// startGateway runs the real program, `manifold serve` on port 0, until the
-// test ends; it then cancels the context and requires a graceful exit.
+// startGateway runs the real program, `manifold serve`, until the test ends;
+// it then cancels the context and requires a graceful exit.
 func startGateway(t *testing.T, extra ...string) *gateway {
 	t.Helper()
-	args := append([]string{
-		"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+	addr, stderr := gatewaytest.Serve(t, append([]string{
 		"--router.demo-token-delay", "0", "--log.level", "warn",
 		"--auth.required=false", // these tests call without keys
-	}, extra...)
-	ctx, cancel := context.WithCancel(t.Context())
-	stderr := &syncBuffer{}
-	ready := make(chan string, 1)
-	exit := make(chan int, 1)
-	go func() {
-		exit <- cli.Main(ctx, args, cli.Env{
-			Stdout: io.Discard,
-			Stderr: stderr,
-			Getenv: environ(),
-			Ready:  func(addr string) { ready <- addr },
-		})
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case code := <-exit:
-		cancel()
-		t.Fatalf("manifold %s exited with %d before it was ready; stderr:\n%s", strings.Join(args, " "), code, stderr)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if code := <-exit; code != cli.ExitOK {
-			t.Errorf("manifold serve exited with %d after its context ended, want %d (graceful shutdown); stderr:\n%s", code, cli.ExitOK, stderr)
-		}
-	})
+	}, extra...)...)
 	return &gateway{addr: addr, url: "http://" + addr, stderr: stderr}
 }
 

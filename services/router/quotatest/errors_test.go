@@ -1,7 +1,6 @@
 package quotatest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,60 +25,17 @@ import (
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	"github.com/manifoldgw/manifold/services/internal/cli"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 )
 
 const adminToken = "quota-test-bootstrap-admin-token"
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// startGateway runs the real program, `manifold serve` on port 0 with keys
-// required (the default), until the test ends, and returns its URL.
+// startGateway runs the real program, `manifold serve` with keys required
+// (the default), until the test ends, and returns its URL.
 func startGateway(t *testing.T, extra ...string) string {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log.level", "warn",
-		"--router.demo-token-delay", "0", "--admin-token", adminToken}, extra...)
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lockedBuffer{}
-	ready := make(chan string, 1)
-	exit := make(chan int, 1)
-	go func() {
-		exit <- cli.Main(ctx, args, cli.Env{
-			Stdout: io.Discard, Stderr: stderr,
-			Getenv: func(string) string { return "" }, // the host's MANIFOLD_* must not change the test
-			Ready:  func(addr string) { ready <- addr },
-		})
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case code := <-exit:
-		cancel()
-		t.Fatalf("manifold %s exited with %d before it was ready; stderr:\n%s", strings.Join(args, " "), code, stderr)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if code := <-exit; code != cli.ExitOK {
-			t.Errorf("manifold serve exited with %d, want %d", code, cli.ExitOK)
-		}
-		if t.Failed() {
-			t.Logf("gateway stderr:\n%s", stderr)
-		}
-	})
+	addr, _ := gatewaytest.Serve(t, append([]string{"--log.level", "warn",
+		"--router.demo-token-delay", "0", "--admin-token", adminToken}, extra...)...)
 	return "http://" + addr
 }
 
@@ -401,7 +356,7 @@ func TestRefusalShapes(t *testing.T) {
 func TestQuotaAddrNeedsInternalToken(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // were the settings wrongly accepted, serve would return at once
-	stderr := &lockedBuffer{}
+	stderr := &gatewaytest.Buffer{}
 	code := cli.Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--services", "router", "--quota.addr", "127.0.0.1:9"},
 		cli.Env{Stdout: io.Discard, Stderr: stderr, Getenv: func(string) string { return "" }})
 	if code != cli.ExitUsage || !strings.Contains(stderr.String(), "quota.addr") || !strings.Contains(stderr.String(), "internal-token") {

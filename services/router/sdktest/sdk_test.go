@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,13 +15,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/manifoldgw/manifold/services/internal/cli"
 	"github.com/manifoldgw/manifold/services/internal/emulator"
 	anthropicemu "github.com/manifoldgw/manifold/services/internal/emulator/anthropic"
 	bedrockemu "github.com/manifoldgw/manifold/services/internal/emulator/bedrock"
 	geminiemu "github.com/manifoldgw/manifold/services/internal/emulator/gemini"
 	ollamaemu "github.com/manifoldgw/manifold/services/internal/emulator/ollama"
 	openaiemu "github.com/manifoldgw/manifold/services/internal/emulator/openai"
+	"github.com/manifoldgw/manifold/services/internal/gatewaytest"
 )
 
 // maxRequestBytes is the gateway's body limit in these tests, small so that
@@ -254,57 +253,13 @@ func writeConfig(t *testing.T, ups []*upstream) string {
 	return path
 }
 
-// startGateway runs the real program, `manifold serve` on port 0, until the
-// test ends, and returns its URL.
+// startGateway runs the real program, `manifold serve`, until the test
+// ends, and returns its URL.
 func startGateway(t *testing.T, extra ...string) string {
 	t.Helper()
 	// The SDKs call without Manifold keys here: keys are not required.
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log.level", "warn", "--auth.required=false"}, extra...)
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lockedBuffer{}
-	ready := make(chan string, 1)
-	exit := make(chan int, 1)
-	go func() {
-		exit <- cli.Main(ctx, args, cli.Env{
-			Stdout: io.Discard, Stderr: stderr,
-			Getenv: func(string) string { return "" }, // the host's MANIFOLD_* must not change the test
-			Ready:  func(addr string) { ready <- addr },
-		})
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case code := <-exit:
-		cancel()
-		t.Fatalf("manifold %s exited with %d before it was ready; stderr:\n%s", strings.Join(args, " "), code, stderr)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if code := <-exit; code != cli.ExitOK {
-			t.Errorf("manifold serve exited with %d, want %d", code, cli.ExitOK)
-		}
-		if t.Failed() {
-			t.Logf("gateway stderr:\n%s", stderr)
-		}
-	})
+	addr, _ := gatewaytest.Serve(t, append([]string{"--log.level", "warn", "--auth.required=false"}, extra...)...)
 	return "http://" + addr
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // controlHandler lets the JavaScript script the emulators:
