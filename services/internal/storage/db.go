@@ -18,6 +18,9 @@ type DB struct {
 	pool   *pgxpool.Pool
 	// migrateMu serialises Migrate on SQLite, which has no advisory locks.
 	migrateMu sync.Mutex
+	// stmts are the statement caches handed out by Queriers, closed with db.
+	stmtsMu sync.Mutex
+	stmts   []*Stmts
 }
 
 // Open validates cfg, connects, and checks the connection. It does not
@@ -50,11 +53,20 @@ func (db *DB) Driver() Driver { return db.driver }
 // NOTIFY) and nil on SQLite. It shares connections with db.DB.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-// Close closes db.DB and, on PostgreSQL, the pool.
+// Close closes the cached statements, db.DB and, on PostgreSQL, the pool.
+// When it returns, no connection is open.
 func (db *DB) Close() error {
-	err := db.DB.Close()
+	db.stmtsMu.Lock()
+	caches := db.stmts
+	db.stmts = nil
+	db.stmtsMu.Unlock()
+	var errs []error
+	for _, s := range caches {
+		errs = append(errs, s.close())
+	}
+	errs = append(errs, db.DB.Close())
 	if db.pool != nil {
 		db.pool.Close()
 	}
-	return err
+	return errors.Join(errs...)
 }

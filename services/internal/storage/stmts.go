@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 )
 
@@ -12,9 +13,12 @@ import (
 // without this, SQLite parses every statement on every call. PostgreSQL's
 // driver caches its own statements, so a DB there hands out the plain pool.
 type Stmts struct {
-	db    *sql.DB
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
+	db     *sql.DB
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
+	closed bool
+	// warming counts the statements being prepared in the background.
+	warming sync.WaitGroup
 }
 
 // Querier is what sqlc's generated code runs on (its DBTX).
@@ -33,7 +37,28 @@ func Queriers(db *DB) (Querier, func(*sql.Tx) Querier) {
 		return db.DB, func(tx *sql.Tx) Querier { return tx }
 	}
 	s := &Stmts{db: db.DB, stmts: map[string]*sql.Stmt{}}
+	db.stmtsMu.Lock()
+	db.stmts = append(db.stmts, s)
+	db.stmtsMu.Unlock()
 	return s, s.Tx
+}
+
+// close waits for background preparation and closes every statement: an
+// open statement keeps its connections open past sql.DB.Close, and a late
+// preparation would open a new one.
+func (s *Stmts) close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.warming.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for q, st := range s.stmts {
+		errs = append(errs, st.Close())
+		delete(s.stmts, q)
+	}
+	return errors.Join(errs...)
 }
 
 // stmt returns the prepared statement for query, preparing it once.
@@ -53,6 +78,10 @@ func (s *Stmts) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if prev, ok := s.stmts[query]; ok {
 		_ = st.Close() // prepared concurrently: keep the first
 		return prev, nil
+	}
+	if s.closed {
+		_ = st.Close()
+		return nil, sql.ErrConnDone
 	}
 	s.stmts[query] = st
 	return st, nil
@@ -100,7 +129,16 @@ func (s *Stmts) cached(query string) (*sql.Stmt, bool) {
 // transaction holds a pooled connection, and preparing needs another one,
 // which could wait on transactions queued behind this one.
 func (s *Stmts) warm(query string) {
-	go func() { _, _ = s.stmt(context.Background(), query) }()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.warming.Add(1)
+	go func() {
+		defer s.warming.Done()
+		_, _ = s.stmt(context.Background(), query)
+	}()
 }
 
 // Tx returns a Querier running the cached statements inside tx; a

@@ -65,3 +65,37 @@ func TestStmtsOnSQLite(t *testing.T) {
 		t.Fatalf("sum = %d (%v), want 101", n, err)
 	}
 }
+
+// TestCloseClosesEveryConnection: statements the cache prepared, in the
+// background too, do not keep connections open after Close (SQLite would
+// keep writing its files in a directory the caller may be removing).
+func TestCloseClosesEveryConnection(t *testing.T) {
+	db, err := storage.Open(t.Context(), storage.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), "CREATE TABLE n (v INTEGER NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	base, inTx := storage.Queriers(db)
+	if _, err := base.ExecContext(t.Context(), "INSERT INTO n (v) VALUES (?)", 1); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not prepared yet: runs as plain SQL and is prepared in the background.
+	if _, err := inTx(tx).ExecContext(t.Context(), "INSERT INTO n (v) VALUES (?), (?)", 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if n := db.Stats().OpenConnections; n != 0 {
+		t.Errorf("%d connections open after Close", n)
+	}
+}
