@@ -101,3 +101,20 @@ func TestMaskSecrets(t *testing.T) {
 		t.Errorf("MaskSecretsMessage text = %q, want %q", got, want)
 	}
 }
+
+// SecretsMasked copies a message only when it has something to mask, and
+// never changes the original.
+func TestSecretsMasked(t *testing.T) {
+	clean := &mcpv1.Message{Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: "Hello! How can I help you today?"}}}}
+	if got := pii.SecretsMasked(clean); got != clean {
+		t.Error("a message without secrets was copied")
+	}
+	secret := &mcpv1.Message{Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: "use sk-proj-abcDEF1234567890xyz"}}}}
+	got := pii.SecretsMasked(secret)
+	if got == secret || got.Content[0].GetText() != "use [SECRET]" {
+		t.Errorf("SecretsMasked = %v, want a masked copy", got)
+	}
+	if secret.Content[0].GetText() != "use sk-proj-abcDEF1234567890xyz" {
+		t.Errorf("the original changed: %v", secret)
+	}
+}

@@ -27,6 +27,24 @@ func MaskSecretsMessage(m proto.Message) {
 	}
 }
 
+// SecretsMasked returns m itself when none of its free text can hold a
+// secret (the usual case), and otherwise a clone of m with
+// MaskSecretsMessage applied: m is never changed, and only copied when
+// there is something to mask.
+func SecretsMasked[M proto.Message](m M) M {
+	suspect := false
+	maskReflect(m.ProtoReflect(), func(s string) string {
+		suspect = suspect || mayHoldSecret(s)
+		return s
+	})
+	if !suspect {
+		return m
+	}
+	c := proto.CloneOf(m)
+	MaskSecretsMessage(c)
+	return c
+}
+
 func maskReflect(m protoreflect.Message, mask func(string) string) {
 	structValue := m.Descriptor().FullName() == "google.protobuf.Value"
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
@@ -39,7 +57,11 @@ func maskReflect(m protoreflect.Message, mask func(string) string) {
 					maskReflect(list.Get(i).Message(), mask)
 				case protoreflect.StringKind:
 					if maskedFields[fd.Name()] {
-						list.Set(i, protoreflect.ValueOfString(mask(list.Get(i).String())))
+						if s := list.Get(i).String(); s != "" {
+							if masked := mask(s); masked != s {
+								list.Set(i, protoreflect.ValueOfString(masked))
+							}
+						}
 					}
 				}
 			}

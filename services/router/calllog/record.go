@@ -93,8 +93,10 @@ func convert(rec *router.CallRecord, policy routerv1.RedactionPolicy, maxBody in
 		out.Provider, out.Model = as[len(as)-1].GetProvider(), as[len(as)-1].GetModel()
 	}
 	for _, a := range md.GetAttempts() {
-		a = proto.Clone(a).(*mcpv1.Attempt)
-		a.ErrorMessage = pii.MaskSecrets(a.GetErrorMessage())
+		if msg := pii.MaskSecrets(a.GetErrorMessage()); msg != a.GetErrorMessage() {
+			a = proto.CloneOf(a)
+			a.ErrorMessage = msg
+		}
 		out.Attempts = append(out.Attempts, a)
 	}
 	switch {
@@ -117,25 +119,30 @@ func convert(rec *router.CallRecord, policy routerv1.RedactionPolicy, maxBody in
 		policy = routerv1.RedactionPolicy_REDACTION_POLICY_FULL
 	}
 	out.Redaction = auditv1.RedactionPolicy(policy)
-	if policy != routerv1.RedactionPolicy_REDACTION_POLICY_METADATA_ONLY {
-		mask := pii.MaskSecretsMessage
-		if policy == routerv1.RedactionPolicy_REDACTION_POLICY_PII_MASKED {
-			mask = pii.MaskMessage
-		}
-		out.RequestBody = body(rec.Request, mask, maxBody)
-		out.ResponseBody = body(rec.Response, mask, maxBody)
+	switch policy {
+	case routerv1.RedactionPolicy_REDACTION_POLICY_PII_MASKED:
+		out.RequestBody = body(masked(rec.Request), maxBody)
+		out.ResponseBody = body(masked(rec.Response), maxBody)
+	case routerv1.RedactionPolicy_REDACTION_POLICY_FULL:
+		out.RequestBody = body(pii.SecretsMasked(rec.Request), maxBody)
+		out.ResponseBody = body(pii.SecretsMasked(rec.Response), maxBody)
 	}
 	return out
 }
 
-// body is m as JSON after mask, cut to maxBody bytes; nil for no message.
-func body[M proto.Message](m M, mask func(proto.Message), maxBody int) *auditv1.Body {
+// masked is a copy of m with its personal data and secrets masked.
+func masked[M proto.Message](m M) M {
+	c := proto.CloneOf(m)
+	pii.MaskMessage(c)
+	return c
+}
+
+// body is m as JSON, cut to maxBody bytes; nil for no message.
+func body[M proto.Message](m M, maxBody int) *auditv1.Body {
 	if !m.ProtoReflect().IsValid() {
 		return nil
 	}
-	c := proto.Clone(m)
-	mask(c)
-	b, err := bodyJSON.Marshal(c)
+	b, err := bodyJSON.Marshal(m)
 	if err != nil {
 		return nil
 	}
