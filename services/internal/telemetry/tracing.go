@@ -48,14 +48,35 @@ func SetupTracing(ctx context.Context, getenv func(string) string, version strin
 	return tp.Shutdown, nil
 }
 
+// recording reports whether the process's tracer provider records spans:
+// an SDK provider is installed (SetupTracing's, or a test's).
+func recording() bool {
+	_, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
+	return ok
+}
+
 // TraceHTTP gives every request a server span, continuing the caller's
 // trace when it sends a traceparent header: Connect and gRPC calls between
-// services, the OpenAI- and Anthropic-compatible APIs, prompt APIs.
+// services, the OpenAI- and Anthropic-compatible APIs, prompt APIs. While
+// no spans are recorded it only carries the caller's trace context (and
+// baggage) on to the handler, so that outgoing calls still continue it:
+// the same propagation at a fraction of the middleware's cost.
 func TraceHTTP(h http.Handler) http.Handler {
-	return otelhttp.NewHandler(h, "manifold",
+	traced := otelhttp.NewHandler(h, "manifold",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
 		otelhttp.WithFilter(func(r *http.Request) bool {
 			// Scrapes and health checks come every few seconds and say nothing.
 			return r.URL.Path != Path && !strings.HasPrefix(r.URL.Path, "/grpc.health.v1.Health/")
 		}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case recording():
+			traced.ServeHTTP(w, r)
+		case r.Header.Get("Traceparent") == "" && r.Header.Get("Baggage") == "":
+			h.ServeHTTP(w, r)
+		default:
+			ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+			h.ServeHTTP(w, r.WithContext(ctx))
+		}
+	})
 }
