@@ -192,7 +192,7 @@ func (s *Store) grantBudget(ctx context.Context, replica string, b quotadb.Quota
 	if !end.IsZero() && expires.After(end) {
 		expires = end
 	}
-	row := quotadb.QuotaLease{ID: newID("lease_"), ReplicaID: replica, BudgetID: b.ID, Unit: int32(quotav1.LeaseUnit_LEASE_UNIT_COST_MICROS),
+	row := quotadb.QuotaLease{ID: newID(leasePrefix), ReplicaID: replica, BudgetID: b.ID, Unit: int32(quotav1.LeaseUnit_LEASE_UNIT_COST_MICROS),
 		WindowStart: micros(start), WindowEnd: micros(end), ExpiresAt: micros(expires), State: leaseActive}
 	var remaining int64
 	err = s.tx(ctx, func(q *quotadb.Queries) error {
@@ -227,7 +227,7 @@ func (s *Store) grantRate(ctx context.Context, replica string, rl quotadb.QuotaR
 	start := now.Truncate(time.Minute)
 	end := start.Add(time.Minute)
 	limit := rateLimitValue(rl, int32(unit))
-	row := quotadb.QuotaLease{ID: newID("lease_"), ReplicaID: replica, RateLimitID: rl.ID, Unit: int32(unit),
+	row := quotadb.QuotaLease{ID: newID(leasePrefix), ReplicaID: replica, RateLimitID: rl.ID, Unit: int32(unit),
 		WindowStart: micros(start), WindowEnd: micros(end), ExpiresAt: micros(end), State: leaseActive}
 	var remaining int64
 	err := s.tx(ctx, func(q *quotadb.Queries) error {
@@ -448,7 +448,7 @@ func (s *Store) Settle(ctx context.Context, st *quotav1.Settlement) (quotav1.Set
 	)
 	err := s.tx(ctx, func(q *quotadb.Queries) error {
 		var err error
-		outcome, cost, err = s.settleIn(ctx, q, st, s.Now())
+		outcome, cost, err = s.settleIn(ctx, q, st, s.Now(), prices{})
 		return err
 	})
 	if err != nil {
@@ -464,8 +464,9 @@ func (s *Store) SettleAll(ctx context.Context, sts []*quotav1.Settlement) ([]quo
 	out := make([]quotav1.SettlementOutcome, len(sts))
 	err := s.tx(ctx, func(q *quotadb.Queries) error {
 		now := s.Now()
+		ps := prices{}
 		for i, st := range sts {
-			o, _, err := s.settleIn(ctx, q, st, now)
+			o, _, err := s.settleIn(ctx, q, st, now, ps)
 			if err != nil {
 				return &SettleError{Index: i, CallID: st.GetCallId(), Err: err}
 			}
@@ -489,8 +490,34 @@ type SettleError struct {
 func (e *SettleError) Error() string { return fmt.Sprintf("settle %s: %v", e.CallID, e.Err) }
 func (e *SettleError) Unwrap() error { return e.Err }
 
+// prices are the catalog prices read in one transaction, by model; nil for
+// a model the catalog does not price.
+type prices map[string]*quotav1.Price
+
+// get returns model's price, reading it once per transaction.
+func (ps prices) get(ctx context.Context, q *quotadb.Queries, model string) (*quotav1.Price, error) {
+	if p, ok := ps[model]; ok {
+		return p, nil
+	}
+	row, err := q.GetPrice(ctx, model)
+	switch {
+	case notFound(err):
+		ps[model] = nil
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	p := priceOf(row)
+	ps[model] = p
+	return p, nil
+}
+
+// leasePrefix starts every lease id this store grants; a settlement naming
+// another id (a router's "unmetered") draws from no lease here.
+const leasePrefix = "lease_"
+
 // settleIn is Settle's work inside the caller's transaction.
-func (s *Store) settleIn(ctx context.Context, q *quotadb.Queries, st *quotav1.Settlement, now time.Time) (quotav1.SettlementOutcome, int64, error) {
+func (s *Store) settleIn(ctx context.Context, q *quotadb.Queries, st *quotav1.Settlement, now time.Time, ps prices) (quotav1.SettlementOutcome, int64, error) {
 	u := st.GetUsage()
 	cost := u.GetCostMicros()
 	outcome := quotav1.SettlementOutcome_SETTLEMENT_OUTCOME_SETTLED
@@ -510,10 +537,12 @@ func (s *Store) settleIn(ctx context.Context, q *quotadb.Queries, st *quotav1.Se
 			}
 		}
 		if model := scope.GetModel(); model != "" {
-			if p, err := q.GetPrice(ctx, model); err == nil {
-				cost = Cost(priceOf(p), u)
-			} else if !notFound(err) {
+			p, err := ps.get(ctx, q, model)
+			if err != nil {
 				return err
+			}
+			if p != nil {
+				cost = Cost(p, u)
 			}
 		}
 		n, err := q.InsertLedgerLine(ctx, quotadb.InsertLedgerLineParams{
@@ -563,6 +592,9 @@ func (s *Store) settleIn(ctx context.Context, q *quotadb.Queries, st *quotav1.Se
 		}
 		var leases []quotadb.QuotaLease
 		for _, id := range st.GetLeaseIds() {
+			if !strings.HasPrefix(id, leasePrefix) {
+				continue
+			}
 			l, err := q.GetLease(ctx, id)
 			if notFound(err) {
 				continue
