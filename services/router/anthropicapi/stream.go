@@ -24,7 +24,7 @@ import (
 // and no reflection.
 type eventStream struct {
 	w       http.ResponseWriter
-	rc      *http.ResponseController
+	out     *jsonhttp.EventWriter
 	router  Router
 	req     *mcpv1.Request
 	buf     []byte
@@ -40,8 +40,9 @@ type eventStream struct {
 }
 
 func (h *Handler) stream(w http.ResponseWriter, r *http.Request, reqID string, req *mcpv1.Request, fields *fieldMap) {
-	s := &eventStream{w: w, rc: http.NewResponseController(w), router: h.router, req: req, open: -1}
-	err := h.router.DoStream(r.Context(), req, router.SurfaceAnthropic, s.emit)
+	ctx, out := jsonhttp.NewEventWriter(r.Context(), w)
+	s := &eventStream{w: w, out: out, router: h.router, req: req, open: -1}
+	err := h.router.DoStream(ctx, req, router.SurfaceAnthropic, s.emit)
 	switch {
 	case err != nil && !s.started:
 		h.writeMappedError(w, reqID, err, fields)
@@ -109,13 +110,7 @@ func (s *eventStream) begin(start *mcpv1.StreamStart) error {
 
 func (s *eventStream) write(b []byte) error {
 	s.buf = b
-	if _, err := s.w.Write(b); err != nil {
-		return err
-	}
-	if err := s.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
-	}
-	return nil
+	return s.out.Write(b, s.done)
 }
 
 // closeBlock appends content_block_stop for the open block, if any.

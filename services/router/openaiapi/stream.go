@@ -26,7 +26,7 @@ import (
 // delta) costs one JSON string escape and no reflection.
 type chunkStream struct {
 	w            http.ResponseWriter
-	rc           *http.ResponseController
+	out          *jsonhttp.EventWriter
 	requested    string
 	includeUsage bool
 
@@ -39,8 +39,9 @@ type chunkStream struct {
 }
 
 func (h *Handler) stream(w http.ResponseWriter, r *http.Request, req *mcpv1.Request, includeUsage bool) {
-	s := &chunkStream{w: w, rc: http.NewResponseController(w), requested: req.GetModel(), includeUsage: includeUsage}
-	err := h.router.DoStream(r.Context(), req, router.SurfaceOpenAI, s.emit)
+	ctx, out := jsonhttp.NewEventWriter(r.Context(), w)
+	s := &chunkStream{w: w, out: out, requested: req.GetModel(), includeUsage: includeUsage}
+	err := h.router.DoStream(ctx, req, router.SurfaceOpenAI, s.emit)
 	switch {
 	case err != nil && !s.started:
 		h.writeError(w, err)
@@ -124,13 +125,7 @@ func (s *chunkStream) close(b []byte) error {
 
 func (s *chunkStream) write(b []byte) error {
 	s.buf = b
-	if _, err := s.w.Write(b); err != nil {
-		return err
-	}
-	if err := s.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
-	}
-	return nil
+	return s.out.Write(b, s.done)
 }
 
 // toolCall writes a tool-call delta. The first delta of a call carries its

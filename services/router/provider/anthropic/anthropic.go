@@ -28,6 +28,8 @@ import (
 	"strings"
 	"sync"
 
+	fastjson "github.com/goccy/go-json"
+
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/router/provider"
@@ -91,7 +93,7 @@ func (a *Adapter) Generate(ctx context.Context, call *provider.Call) (*mcpv1.Res
 		return nil, a.transportError(ctx, err)
 	}
 	var msg messageResponse
-	if err := json.Unmarshal(buf.Bytes(), &msg); err != nil {
+	if err := fastjson.Unmarshal(buf.Bytes(), &msg); err != nil {
 		return nil, a.protocolError("malformed response body", err)
 	}
 	if msg.Type != "message" {

@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"sync"
+
+	fastjson "github.com/goccy/go-json"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/router/provider"
@@ -31,7 +32,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 		return provider.Finish{}, a.protocolError(fmt.Sprintf("stream answered with content-type %q", mt), nil)
 	}
 	r := readerPool.Get().(*bufio.Reader)
-	r.Reset(resp.Body)
+	r.Reset(provider.FlushingReader(ctx, resp.Body))
 	defer func() {
 		r.Reset(nil)
 		readerPool.Put(r)
@@ -148,7 +149,7 @@ func (s *streamState) readLine(r *bufio.Reader) ([]byte, error) {
 
 func (s *streamState) dispatch() error {
 	s.ev = streamEvent{}
-	if err := json.Unmarshal(s.data, &s.ev); err != nil {
+	if err := fastjson.Unmarshal(s.data, &s.ev); err != nil {
 		return s.a.protocolError("malformed stream event", err)
 	}
 	ev := &s.ev

@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go/encoding/httpbinding"
+	fastjson "github.com/goccy/go-json"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
@@ -117,7 +118,7 @@ func (a *Adapter) Generate(ctx context.Context, call *provider.Call) (*mcpv1.Res
 	}
 	defer resp.Body.Close()
 	var out converseResponse
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := fastjson.NewDecoder(resp.Body).Decode(&out); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, a.transportError(ctxErr)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	fastjson "github.com/goccy/go-json"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
@@ -49,7 +50,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 		return provider.Finish{}, a.protocolError(resp.StatusCode, "Bedrock stream answered with content type %q", ct)
 	}
 	s := streamState{a: a, t: t, emit: emit}
-	return s.read(ctx, resp.Body)
+	return s.read(ctx, provider.FlushingReader(ctx, resp.Body))
 }
 
 // countingReader counts bytes so a body that ends inside a frame can be
@@ -168,7 +169,7 @@ func (s *streamState) handle(m eventstream.Message) error {
 	typ := header(m, ":event-type")
 	s.ev = streamEvent{}
 	ev := &s.ev
-	if err := json.Unmarshal(m.Payload, ev); err != nil {
+	if err := fastjson.Unmarshal(m.Payload, ev); err != nil {
 		return s.a.protocolError(http.StatusOK, "decode Bedrock %s event: %v", typ, err)
 	}
 	switch typ {

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 
+	fastjson "github.com/goccy/go-json"
+
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/router/provider"
@@ -53,7 +55,7 @@ func (a *Adapter) Generate(ctx context.Context, call *provider.Call) (*mcpv1.Res
 	}
 	defer resp.Body.Close()
 	var gr generateResponse
-	if err := json.NewDecoder(resp.Body).Decode(&gr); err != nil {
+	if err := fastjson.NewDecoder(resp.Body).Decode(&gr); err != nil {
 		if ctx.Err() != nil {
 			return nil, a.transportError(ctx, err)
 		}
@@ -164,7 +166,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 	}
 	defer resp.Body.Close()
 	s := streamer{a: a, emit: emit}
-	if err := s.run(bufio.NewReaderSize(resp.Body, 16<<10)); err != nil {
+	if err := s.run(bufio.NewReaderSize(provider.FlushingReader(ctx, resp.Body), 16<<10)); err != nil {
 		if ctx.Err() != nil {
 			return provider.Finish{}, a.transportError(ctx, ctx.Err())
 		}
@@ -248,7 +250,7 @@ func readLine(r *bufio.Reader, long *[]byte) ([]byte, error) {
 
 func (s *streamer) event(data []byte) error {
 	var ch generateResponse
-	if err := json.Unmarshal(data, &ch); err != nil {
+	if err := fastjson.Unmarshal(data, &ch); err != nil {
 		return s.a.protocolError("malformed stream event", err)
 	}
 	if ch.Error != nil {

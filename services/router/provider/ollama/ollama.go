@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	fastjson "github.com/goccy/go-json"
+
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/router/provider"
@@ -54,7 +56,7 @@ func (a *Adapter) Generate(ctx context.Context, call *provider.Call) (*mcpv1.Res
 	}
 	defer resp.Body.Close()
 	var cr chatResponse
-	if err := json.NewDecoder(resp.Body).Decode(&cr); err != nil {
+	if err := fastjson.NewDecoder(resp.Body).Decode(&cr); err != nil {
 		if ctx.Err() != nil {
 			return nil, a.transportError(ctx, err)
 		}
@@ -113,7 +115,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 		return provider.Finish{}, err
 	}
 	defer resp.Body.Close()
-	fin, err := a.readStream(bufio.NewReaderSize(resp.Body, 16<<10), emit)
+	fin, err := a.readStream(bufio.NewReaderSize(provider.FlushingReader(ctx, resp.Body), 16<<10), emit)
 	if err != nil && ctx.Err() != nil {
 		return provider.Finish{}, a.transportError(ctx, ctx.Err())
 	}
@@ -130,7 +132,7 @@ func (a *Adapter) readStream(r *bufio.Reader, emit func(*mcpv1.StreamEvent) erro
 		}
 		if len(bytes.TrimSpace(line)) > 0 {
 			var ch chatResponse
-			if err := json.Unmarshal(line, &ch); err != nil {
+			if err := fastjson.Unmarshal(line, &ch); err != nil {
 				return provider.Finish{}, a.protocolError("malformed stream line", err)
 			}
 			if ch.Error != "" {

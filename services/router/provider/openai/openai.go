@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	fastjson "github.com/goccy/go-json"
+
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/router/provider"
@@ -130,7 +132,7 @@ func (a *Adapter) Generate(ctx context.Context, call *provider.Call) (*mcpv1.Res
 	}
 	defer resp.Body.Close()
 	var cr chatResponse
-	if err := json.NewDecoder(resp.Body).Decode(&cr); err != nil {
+	if err := fastjson.NewDecoder(resp.Body).Decode(&cr); err != nil {
 		if ctx.Err() != nil {
 			return nil, a.transportError(ctx, err)
 		}

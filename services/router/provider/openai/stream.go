@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	fastjson "github.com/goccy/go-json"
+
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	"github.com/manifoldgw/manifold/services/router/provider"
 )
@@ -31,7 +33,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 		// error and status 200.
 		return provider.Finish{}, a.jsonInsteadOfStream(resp)
 	}
-	return a.readStream(ctx, resp.Body, emit)
+	return a.readStream(ctx, provider.FlushingReader(ctx, resp.Body), emit)
 }
 
 var doneMarker = []byte("[DONE]")
@@ -76,7 +78,7 @@ func (a *Adapter) readStream(ctx context.Context, body io.Reader, emit func(*mcp
 			return finish, nil
 		}
 		c = streamChunk{} // reused across chunks so it is allocated once
-		if err := json.Unmarshal(data, &c); err != nil {
+		if err := fastjson.Unmarshal(data, &c); err != nil {
 			return finish, a.protocolError(200, "malformed stream chunk: %v", err)
 		}
 		if c.Error != nil {
