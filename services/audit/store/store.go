@@ -102,12 +102,17 @@ func (s *Store) RecordCalls(ctx context.Context, recs []*auditv1.CallRecord) (in
 			continue
 		}
 		seq++
-		rec := proto.Clone(in).(*auditv1.CallRecord)
-		enc, hash, err := audit.Seal(rec, seq, prev)
+		// Sealed in place (no copy of the bodies), as on PostgreSQL; the
+		// caller's chain fields are put back afterwards.
+		oldSeq, oldPrev, oldHash := in.Sequence, in.PrevHash, in.Hash
+		enc, hash, err := audit.Seal(in, seq, prev)
 		if err != nil {
+			in.Sequence, in.PrevHash, in.Hash = oldSeq, oldPrev, oldHash
 			return 0, 0, err
 		}
-		if err := q.InsertCall(ctx, callParams(rec, at, enc)); err != nil {
+		p := callParams(in, at, enc)
+		in.Sequence, in.PrevHash, in.Hash = oldSeq, oldPrev, oldHash
+		if err := q.InsertCall(ctx, p); err != nil {
 			return 0, 0, fmt.Errorf("insert call: %w", err)
 		}
 		prev = hash
