@@ -158,6 +158,12 @@ func parse(fs *flag.FlagSet, args []string, env Env, sections ...map[string]conf
 	return nil
 }
 
+// serveGCPercent is the garbage collector's target while serving, unless
+// GOGC is set: a gateway allocates fast and keeps little, and twice Go's
+// default trades a few tens of megabytes for about 8 % of its CPU under load
+// (docs/BENCHMARKS.md).
+const serveGCPercent = 200
+
 func serve(ctx context.Context, args []string, env Env) error {
 	cfg := app.DefaultConfig()
 	fs := newFlagSet("serve", "Runs the gateway: every service in one process by default, or those named in --services.", env)
@@ -170,6 +176,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return usageError{err}
 	}
 	cfg.Consul.Version = buildVersion()
+	if env.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 	logger := newLogger(cfg, env.Stderr)
 	stopTracing, err := telemetry.SetupTracing(ctx, env.Getenv, Version)
 	if err != nil {
