@@ -3029,7 +3029,7 @@ var File_manifold_mcp_v1_mcp_proto protoreflect.FileDescriptor
 
 const file_manifold_mcp_v1_mcp_proto_rawDesc = "" +
 	"\n" +
-	"\x19manifold/mcp/v1/mcp.proto\x12\x0fmanifold.mcp.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xea\x04\n" +
+	"\x19manifold/mcp/v1/mcp.proto\x12\x0fmanifold.mcp.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x04\n" +
 	"\aMessage\x125\n" +
 	"\x04role\x18\x01 \x01(\x0e2\x15.manifold.mcp.v1.RoleB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\x12A\n" +
@@ -3038,10 +3038,10 @@ const file_manifold_mcp_v1_mcp_proto_rawDesc = "" +
 	"tool_calls\x18\x03 \x03(\v2\x19.manifold.mcp.v1.ToolCallB\t\xbaH\x06\x92\x01\x03\x10\x80\x01R\ttoolCalls\x12*\n" +
 	"\ftool_call_id\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\n" +
 	"toolCallId\x12\x1c\n" +
-	"\x04name\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04name:\xd5\x02\xbaH\xd1\x02\x1al\n" +
-	"\x14message.tool_call_id\x12)tool_call_id is required on tool messages\x1a)this.role != 5 || this.tool_call_id != ''\x1ap\n" +
-	"\x12message.tool_calls\x12,only assistant messages may carry tool_calls\x1a,this.role == 4 || size(this.tool_calls) == 0\x1ao\n" +
-	"\x11message.not_empty\x12%a message needs content or tool_calls\x1a3size(this.content) > 0 || size(this.tool_calls) > 0\"\x9b\x02\n" +
+	"\x04name\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04name:\xc6\x02\xbaH\xc2\x02\x1al\n" +
+	"\x14message.tool_call_id\x12)tool_call_id is required on tool messages\x1a)this.role != 5 || this.tool_call_id != ''\x1ak\n" +
+	"\x12message.tool_calls\x12,only assistant messages may carry tool_calls\x1a'this.role == 4 || !has(this.tool_calls)\x1ae\n" +
+	"\x11message.not_empty\x12%a message needs content or tool_calls\x1a)has(this.content) || has(this.tool_calls)\"\x9b\x02\n" +
 	"\vContentPart\x12\x14\n" +
 	"\x04text\x18\x01 \x01(\tH\x00R\x04text\x122\n" +
 	"\x05image\x18\x02 \x01(\v2\x1a.manifold.mcp.v1.ImagePartH\x00R\x05image\x122\n" +
@@ -3138,7 +3138,7 @@ const file_manifold_mcp_v1_mcp_proto_rawDesc = "" +
 	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd1\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcc\x04\n" +
 	"\aRequest\x12\x1e\n" +
 	"\x05model\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x05model\x12?\n" +
 	"\bmessages\x18\x02 \x03(\v2\x18.manifold.mcp.v1.MessageB\t\xbaH\x06\x92\x01\x03\x10\x80 R\bmessages\x126\n" +
@@ -3148,8 +3148,8 @@ const file_manifold_mcp_v1_mcp_proto_rawDesc = "" +
 	"\bsampling\x18\x05 \x01(\v2\x1f.manifold.mcp.v1.SamplingParamsR\bsampling\x12H\n" +
 	"\x0fresponse_format\x18\x06 \x01(\v2\x1f.manifold.mcp.v1.ResponseFormatR\x0eresponseFormat\x122\n" +
 	"\x06prompt\x18\a \x01(\v2\x1a.manifold.mcp.v1.PromptRefR\x06prompt\x129\n" +
-	"\aoptions\x18\b \x01(\v2\x1f.manifold.mcp.v1.RequestOptionsR\aoptions:y\xbaHv\x1at\n" +
-	"\x10request.messages\x123messages must not be empty unless a prompt is given\x1a+size(this.messages) > 0 || has(this.prompt)\"\x9c\x02\n" +
+	"\aoptions\x18\b \x01(\v2\x1f.manifold.mcp.v1.RequestOptionsR\aoptions:t\xbaHq\x1ao\n" +
+	"\x10request.messages\x123messages must not be empty unless a prompt is given\x1a&has(this.messages) || has(this.prompt)\"\x9c\x02\n" +
 	"\x05Usage\x12!\n" +
 	"\finput_tokens\x18\x01 \x01(\x03R\vinputTokens\x12#\n" +
 	"\routput_tokens\x18\x02 \x01(\x03R\foutputTokens\x12.\n" +

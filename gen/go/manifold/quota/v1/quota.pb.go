@@ -1819,7 +1819,7 @@ const file_manifold_quota_v1_quota_proto_rawDesc = "" +
 	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"expires_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x9b\x05\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x94\x05\n" +
 	"\n" +
 	"Settlement\x12A\n" +
 	"\acall_id\x18\x01 \x01(\tB(\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$R\x06callId\x12R\n" +
@@ -1828,8 +1828,8 @@ const file_manifold_quota_v1_quota_proto_rawDesc = "" +
 	"\x05scope\x18\x04 \x01(\v2\x1e.manifold.quota.v1.ChargeScopeR\x05scope\x124\n" +
 	"\x05usage\x18\x05 \x01(\v2\x16.manifold.mcp.v1.UsageB\x06\xbaH\x03\xc8\x01\x01R\x05usage\x12C\n" +
 	"\vfinished_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\n" +
-	"finishedAt:\xf6\x01\xbaH\xf2\x01\x1a~\n" +
-	"\x10settlement.basis\x12/set exactly one of reservation_id and lease_ids\x1a9(this.reservation_id != '') != (size(this.lease_ids) > 0)\x1ap\n" +
+	"finishedAt:\xef\x01\xbaH\xeb\x01\x1aw\n" +
+	"\x10settlement.basis\x12/set exactly one of reservation_id and lease_ids\x1a2(this.reservation_id != '') != has(this.lease_ids)\x1ap\n" +
 	"\x16settlement.lease_scope\x12(a lease-based settlement needs its scope\x1a,this.reservation_id != '' || has(this.scope)\"\x91\x03\n" +
 	"\x05Lease\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
