@@ -11,11 +11,11 @@
 # rounds, so a burst of unrelated load on the machine hits one round of a few
 # rows rather than a whole row. The table goes to stdout and to
 # docs/BENCHMARKS.md with verdicts against the targets of the issue.
-# Everything started here is stopped on exit; the run takes about 3 minutes.
+# Everything started here is stopped on exit; the run takes about 5 minutes.
 #
 # Knobs (environment), per round and case: BENCH_WARMUP (s, default 1),
 # BENCH_DURATION (s at N connections, default 5), BENCH_LATENCY_DURATION (s at
-# one connection, default 3); BENCH_ROUNDS (default 2), BENCH_CONNECTIONS
+# one connection, default 3); BENCH_ROUNDS (default 3), BENCH_CONNECTIONS
 # (default 50), BENCH_QUIET_WAIT (s to wait for an idle machine, default 30),
 # BENCH_OUT (default docs/BENCHMARKS.md), BENCH_PROFILE=0 skips the perf
 # profile of the gateway.
@@ -27,7 +27,7 @@ ROOT=$PWD
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
 LAT_DURATION=${BENCH_LATENCY_DURATION:-3}
-ROUNDS=${BENCH_ROUNDS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-50}
 OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
 PROFILE=${BENCH_PROFILE:-1}
