@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # `make bench`: the gateway's speed against two floors, on loopback.
 #
-# One zero-latency OpenAI emulator is called four ways — directly, through
-# Debian's nginx, through a bare Go httputil.ReverseProxy and through
-# `manifold serve` — with the same chat-completions request, as JSON and as a
-# stream. For each: requests/s and the target's CPU time per request at
+# One zero-latency OpenAI emulator is called five ways — directly, through
+# Debian's nginx, through a bare Go httputil.ReverseProxy, through
+# `manifold serve` (all-in-one) and through a router process alone with the
+# other services in a second process (split mode) — with the same
+# chat-completions request, as JSON and as a stream. For each: requests/s and the target's CPU time per request at
 # $BENCH_CONNECTIONS connections, then latency p50/p99 at one connection and
 # what the target adds over calling the emulator directly. The whole matrix
 # runs BENCH_ROUNDS times, interleaved, and each figure is the best of the
 # rounds, so a burst of unrelated load on the machine hits one round of a few
 # rows rather than a whole row. The table goes to stdout and to
 # docs/BENCHMARKS.md with verdicts against the targets of the issue.
-# Everything started here is stopped on exit; the run takes about 5 minutes.
+# Everything started here is stopped on exit; the run takes about 6 minutes.
 #
 # Knobs (environment), per round and case: BENCH_WARMUP (s, default 1),
 # BENCH_DURATION (s at N connections, default 5), BENCH_LATENCY_DURATION (s at
@@ -36,6 +37,8 @@ EMU_ADDR=127.0.0.1:19001
 NGINX_ADDR=127.0.0.1:19002
 PROXY_ADDR=127.0.0.1:19003
 GW_ADDR=127.0.0.1:19004
+SVC_ADDR=127.0.0.1:19005
+RT_ADDR=127.0.0.1:19006
 EMU_KEY=sk-bench-emulator-key
 GW_MODEL=bench-model
 EMU_MODEL=gpt-4o-mini
@@ -61,7 +64,7 @@ NGINX=$(find_nginx)
 [[ -n "$NGINX" ]] || die "nginx is not installed"
 command -v wrk >/dev/null || die "wrk is not installed"
 
-for addr in $EMU_ADDR $NGINX_ADDR $PROXY_ADDR $GW_ADDR; do
+for addr in $EMU_ADDR $NGINX_ADDR $PROXY_ADDR $GW_ADDR $SVC_ADDR $RT_ADDR; do
 	if (exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null; then
 		die "$addr is already in use; stop what listens there"
 	fi
@@ -177,15 +180,35 @@ GW_KEY=$(bin/manifold keys create --server "http://$GW_ADDR" --token "$ADMIN_TOK
 	--models "$GW_MODEL" | sed -n 's/^secret: //p')
 [[ $GW_KEY == mk-* ]] || die "could not create a virtual key for the benchmark"
 
+# Split mode without Consul: the key vault, quota, prompts and audit in one
+# process (SQLite), a router alone in another, reaching them at fixed
+# addresses with the internal token.
+INTERNAL_TOKEN=bench-internal-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+MANIFOLD_ADMIN_TOKEN=$ADMIN_TOKEN MANIFOLD_INTERNAL_TOKEN=$INTERNAL_TOKEN bin/manifold serve --addr "$SVC_ADDR" \
+	--data-dir "$TMP/split-services" --services keyvault,quota,prompts,audit --log.level warn >"$TMP/split-services.log" 2>&1 &
+SVC_PID=$!
+PIDS+=("$SVC_PID")
+wait_port "$SVC_ADDR" split-services
+BENCH_EMU_KEY=$EMU_KEY MANIFOLD_ADMIN_TOKEN=$ADMIN_TOKEN MANIFOLD_INTERNAL_TOKEN=$INTERNAL_TOKEN bin/manifold serve \
+	--addr "$RT_ADDR" --data-dir "$TMP/split-router" --services router --keyvault.addr "$SVC_ADDR" --quota.addr "$SVC_ADDR" \
+	--prompts.addr "$SVC_ADDR" --calllog.audit-addr "$SVC_ADDR" --log.level warn --config "$TMP/bench.yaml" >"$TMP/split-router.log" 2>&1 &
+RT_PID=$!
+PIDS+=("$RT_PID")
+wait_port "$RT_ADDR" split-router
+RT_KEY=$(bin/manifold keys create --server "http://$SVC_ADDR" --token "$ADMIN_TOKEN" --name bench-split --user bench \
+	--models "$GW_MODEL" | sed -n 's/^secret: //p')
+[[ $RT_KEY == mk-* ]] || die "could not create a virtual key for the split benchmark"
+
 # --- checks ------------------------------------------------------------------
 
-TARGETS=(direct nginx goproxy manifold)
-declare -A URL=([direct]=http://$EMU_ADDR [nginx]=http://$NGINX_ADDR [goproxy]=http://$PROXY_ADDR [manifold]=http://$GW_ADDR)
-declare -A MODEL=([direct]=$EMU_MODEL [nginx]=$EMU_MODEL [goproxy]=$EMU_MODEL [manifold]=$GW_MODEL)
+TARGETS=(direct nginx goproxy manifold split)
+declare -A URL=([direct]=http://$EMU_ADDR [nginx]=http://$NGINX_ADDR [goproxy]=http://$PROXY_ADDR [manifold]=http://$GW_ADDR [split]=http://$RT_ADDR)
+declare -A MODEL=([direct]=$EMU_MODEL [nginx]=$EMU_MODEL [goproxy]=$EMU_MODEL [manifold]=$GW_MODEL [split]=$GW_MODEL)
 # The emulator checks its own key; the gateway checks the virtual key and
 # sends the emulator's key upstream itself.
-declare -A KEY=([direct]=$EMU_KEY [nginx]=$EMU_KEY [goproxy]=$EMU_KEY [manifold]=$GW_KEY)
-declare -A LABEL=([direct]="emulator, direct" [nginx]="nginx $("$NGINX" -v 2>&1 | sed 's,.*/,,')" [goproxy]="Go httputil.ReverseProxy" [manifold]="manifold")
+declare -A KEY=([direct]=$EMU_KEY [nginx]=$EMU_KEY [goproxy]=$EMU_KEY [manifold]=$GW_KEY [split]=$RT_KEY)
+declare -A LABEL=([direct]="emulator, direct" [nginx]="nginx $("$NGINX" -v 2>&1 | sed 's,.*/,,')" [goproxy]="Go httputil.ReverseProxy" [manifold]="manifold"
+	[split]="manifold router (split)")
 
 # pids TARGET: the processes whose CPU time counts for TARGET.
 pids() {
@@ -194,6 +217,7 @@ pids() {
 	nginx) echo "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID") ;;
 	goproxy) echo "$PROXY_PID" ;;
 	manifold) echo "$GW_PID" ;;
+	split) echo "$RT_PID" ;; # the services' process is reported on its own
 	esac
 }
 
@@ -236,7 +260,7 @@ for t in "${TARGETS[@]}"; do
 	check "$t" 0
 	check "$t" 1
 done
-log "all four targets answer JSON and streams"
+log "all five targets answer JSON and streams"
 
 # --- load --------------------------------------------------------------------
 
@@ -283,16 +307,20 @@ done
 # measure ROUND TARGET STREAM: one warm-up, one window at $CONNS connections
 # (requests/s, CPU per request), one at a single connection (latency).
 measure() {
-	local r=$1 t=$2 s=$3 mode=json k procs before after line errors
+	local r=$1 t=$2 s=$3 mode=json k procs before after line errors svc_before
 	[[ $s == 1 ]] && mode=stream
 	k=$t/$mode/$r
 	wrk_run "$t" "$s" "$CONNS" "$THREADS" "$WARMUP" >/dev/null
 	procs=$(pids "$t")
 	before=$(cpu_ticks $procs)
+	[[ $t == split ]] && svc_before=$(cpu_ticks "$SVC_PID")
 	line=$(wrk_run "$t" "$s" "$CONNS" "$THREADS" "$DURATION")
 	after=$(cpu_ticks $procs)
 	parse "$k/c" "$line"
 	R[$k/cpu_us]=$(awk -v d=$((after - before)) -v hz="$HZ" -v n="${R[$k/c/requests]}" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
+	if [[ $t == split ]]; then
+		R[$k/svc_cpu_us]=$(awk -v d=$(($(cpu_ticks "$SVC_PID") - svc_before)) -v hz="$HZ" -v n="${R[$k/c/requests]}" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
+	fi
 	R[$k/rps]=$(awk -v n="${R[$k/c/requests]}" -v us="${R[$k/c/duration_us]}" 'BEGIN { printf "%.0f", n * 1e6 / us }')
 	line=$(wrk_run "$t" "$s" 1 1 "$LAT_DURATION")
 	parse "$k/1" "$line"
@@ -333,6 +361,9 @@ for t in "${TARGETS[@]}"; do
 		R[$t/$m/c/p50_us]=$(best "$t" "$m" c/p50_us min)
 		R[$t/$m/c/p99_us]=$(best "$t" "$m" c/p99_us min)
 	done
+done
+for m in json stream; do
+	R[split/$m/svc_cpu_us]=$(best split "$m" svc_cpu_us min)
 done
 
 # Where the gateway's CPU goes: a short perf profile under the JSON load.
@@ -411,7 +442,7 @@ make bench
 
 The same OpenAI chat-completions request (\`POST /v1/chat/completions\`, a system and a user message, Bearer key;
 \`tools/bench.lua\`) is sent to one zero-latency OpenAI emulator (\`services/internal/emulator/cmd/emulator\`)
-four ways:
+five ways:
 
 | target | how |
 |---|---|
@@ -419,6 +450,7 @@ four ways:
 | nginx | Debian's nginx, \`worker_processes 1\`, \`proxy_pass\` to an \`upstream\` with \`keepalive 64\`, \`proxy_http_version 1.1\`, \`Connection ""\`, \`proxy_buffering off\`, no access log |
 | Go httputil.ReverseProxy | \`services/internal/benchproxy\`: \`NewSingleHostReverseProxy\`, transport with \`MaxIdleConnsPerHost\` 256, \`FlushInterval\` -1 |
 | manifold | \`bin/manifold serve\` with one OpenAI provider (the emulator) and model \`$GW_MODEL\` routed to it |
+| manifold router (split) | the same configuration in split mode without Consul: a router process alone (\`--services router\`) reaching a second process (\`--services keyvault,quota,prompts,audit\`, SQLite) at fixed addresses; the CPU column counts the router process only |
 
 as JSON and as a stream (\`"stream": true, "stream_options": {"include_usage": true}\`; the emulator sends one
 chunk per token, about 16 events).
@@ -454,6 +486,10 @@ EOF
 	done
 	cat <<EOF
 
+In the split rows the second process (key vault, quota, prompts, audit) used ${R[split/json/svc_cpu_us]} µs (JSON) and
+${R[split/stream/svc_cpu_us]} µs (stream) of CPU per request besides the router's (best of the rounds), on the same
+two cores.
+
 ## Targets
 
 From the issue: throughput at least the bare Go proxy's and at least 0.4× nginx's; CPU per request at most 1.2×
@@ -469,6 +505,20 @@ EOF
 		verdict "$m: CPU µs/req ≤ 1.2 × Go proxy" "${R[manifold/$m/cpu_us]}" "<=" "$(awk -v x="${R[goproxy/$m/cpu_us]}" 'BEGIN { printf "%.1f", 1.2 * x }')"
 		verdict "$m: added p50 @1 ≤ 1.5 × Go proxy's (µs)" "$(added manifold "$m" p50)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p50)" 'BEGIN { print 1.5 * x }')")"
 		verdict "$m: added p99 @1 ≤ 1.5 × Go proxy's (µs)" "$(added manifold "$m" p99)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p99)" 'BEGIN { print 1.5 * x }')")"
+	done
+	cat <<EOF
+
+The same criteria for the router alone (split mode; its CPU without the other process's):
+
+| criterion | router (split) | limit | verdict |
+|---|---:|---:|---|
+EOF
+	for m in json stream; do
+		verdict "$m: req/s @$CONNS ≥ Go proxy" "${R[split/$m/rps]}" ">=" "${R[goproxy/$m/rps]}"
+		verdict "$m: req/s @$CONNS ≥ 0.4 × nginx" "${R[split/$m/rps]}" ">=" "$(f "$(awk -v x="${R[nginx/$m/rps]}" 'BEGIN { print 0.4 * x }')")"
+		verdict "$m: CPU µs/req ≤ 1.2 × Go proxy" "${R[split/$m/cpu_us]}" "<=" "$(awk -v x="${R[goproxy/$m/cpu_us]}" 'BEGIN { printf "%.1f", 1.2 * x }')"
+		verdict "$m: added p50 @1 ≤ 1.5 × Go proxy's (µs)" "$(added split "$m" p50)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p50)" 'BEGIN { print 1.5 * x }')")"
+		verdict "$m: added p99 @1 ≤ 1.5 × Go proxy's (µs)" "$(added split "$m" p99)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p99)" 'BEGIN { print 1.5 * x }')")"
 	done
 	if [[ -n $PERF_CUM ]]; then
 		cat <<EOF
