@@ -412,6 +412,18 @@ verdict() {
 	printf '| %s | %s | %s %s | %s |\n' "$1" "$2" "$3" "$4" "$ok"
 }
 
+# verdicts TARGET: TARGET's rows of a targets table, JSON and streams.
+verdicts() {
+	local m
+	for m in json stream; do
+		verdict "$m: req/s @$CONNS ≥ Go proxy" "${R[$1/$m/rps]}" ">=" "${R[goproxy/$m/rps]}"
+		verdict "$m: req/s @$CONNS ≥ 0.4 × nginx" "${R[$1/$m/rps]}" ">=" "$(f "$(awk -v x="${R[nginx/$m/rps]}" 'BEGIN { print 0.4 * x }')")"
+		verdict "$m: CPU µs/req ≤ 1.2 × Go proxy" "${R[$1/$m/cpu_us]}" "<=" "$(awk -v x="${R[goproxy/$m/cpu_us]}" 'BEGIN { printf "%.1f", 1.2 * x }')"
+		verdict "$m: added p50 @1 ≤ 1.5 × Go proxy's (µs)" "$(added "$1" "$m" p50)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p50)" 'BEGIN { print 1.5 * x }')")"
+		verdict "$m: added p99 @1 ≤ 1.5 × Go proxy's (µs)" "$(added "$1" "$m" p99)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p99)" 'BEGIN { print 1.5 * x }')")"
+	done
+}
+
 report() {
 	cat <<EOF
 # Benchmarks
@@ -499,13 +511,7 @@ the same way.
 | criterion | manifold | limit | verdict |
 |---|---:|---:|---|
 EOF
-	for m in json stream; do
-		verdict "$m: req/s @$CONNS ≥ Go proxy" "${R[manifold/$m/rps]}" ">=" "${R[goproxy/$m/rps]}"
-		verdict "$m: req/s @$CONNS ≥ 0.4 × nginx" "${R[manifold/$m/rps]}" ">=" "$(f "$(awk -v x="${R[nginx/$m/rps]}" 'BEGIN { print 0.4 * x }')")"
-		verdict "$m: CPU µs/req ≤ 1.2 × Go proxy" "${R[manifold/$m/cpu_us]}" "<=" "$(awk -v x="${R[goproxy/$m/cpu_us]}" 'BEGIN { printf "%.1f", 1.2 * x }')"
-		verdict "$m: added p50 @1 ≤ 1.5 × Go proxy's (µs)" "$(added manifold "$m" p50)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p50)" 'BEGIN { print 1.5 * x }')")"
-		verdict "$m: added p99 @1 ≤ 1.5 × Go proxy's (µs)" "$(added manifold "$m" p99)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p99)" 'BEGIN { print 1.5 * x }')")"
-	done
+	verdicts manifold
 	cat <<EOF
 
 The same criteria for the router alone (split mode; its CPU without the other process's):
@@ -513,13 +519,7 @@ The same criteria for the router alone (split mode; its CPU without the other pr
 | criterion | router (split) | limit | verdict |
 |---|---:|---:|---|
 EOF
-	for m in json stream; do
-		verdict "$m: req/s @$CONNS ≥ Go proxy" "${R[split/$m/rps]}" ">=" "${R[goproxy/$m/rps]}"
-		verdict "$m: req/s @$CONNS ≥ 0.4 × nginx" "${R[split/$m/rps]}" ">=" "$(f "$(awk -v x="${R[nginx/$m/rps]}" 'BEGIN { print 0.4 * x }')")"
-		verdict "$m: CPU µs/req ≤ 1.2 × Go proxy" "${R[split/$m/cpu_us]}" "<=" "$(awk -v x="${R[goproxy/$m/cpu_us]}" 'BEGIN { printf "%.1f", 1.2 * x }')"
-		verdict "$m: added p50 @1 ≤ 1.5 × Go proxy's (µs)" "$(added split "$m" p50)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p50)" 'BEGIN { print 1.5 * x }')")"
-		verdict "$m: added p99 @1 ≤ 1.5 × Go proxy's (µs)" "$(added split "$m" p99)" "<=" "$(f "$(awk -v x="$(added goproxy "$m" p99)" 'BEGIN { print 1.5 * x }')")"
-	done
+	verdicts split
 	if [[ -n $PERF_CUM ]]; then
 		cat <<EOF
 
