@@ -81,14 +81,15 @@ func New(cfg Config, logger *slog.Logger) *Service {
 	return s
 }
 
-// newHTTPClient returns the pooled client every adapter shares.
+// newHTTPClient returns the pooled client every adapter shares; a stream's
+// surface flushes before each read of the upstream body (provider.Flusher).
 func newHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 1024
 	t.MaxIdleConnsPerHost = 256
 	t.IdleConnTimeout = 90 * time.Second
 	t.ForceAttemptHTTP2 = true
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: provider.FlushingTransport(t)}
 }
 
 // plan resolves a request to its route and targets.

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	auditv1 "github.com/manifoldgw/manifold/gen/go/manifold/audit/v1"
-	"github.com/manifoldgw/manifold/services/audit"
 )
 
 // day is a day partition's width in microseconds.
@@ -76,17 +75,10 @@ func (s *Store) copyCalls(ctx context.Context, recs []*auditv1.CallRecord) (int,
 		}
 		delete(isNew, in.GetId()) // a repeated id in the batch is a duplicate
 		seq++
-		// Sealed in place (no copy of the bodies), the caller's chain fields
-		// put back afterwards.
-		rec := in
-		oldSeq, oldPrev, oldHash := in.Sequence, in.PrevHash, in.Hash
-		enc, hash, err := audit.Seal(rec, seq, prev)
+		p, hash, err := sealedCall(in, seq, prev, at)
 		if err != nil {
-			in.Sequence, in.PrevHash, in.Hash = oldSeq, oldPrev, oldHash
 			return 0, 0, err
 		}
-		p := callParams(rec, at, enc)
-		in.Sequence, in.PrevHash, in.Hash = oldSeq, oldPrev, oldHash
 		data = append(data, []any{
 			p.StoredAt, p.Seq, p.ID, p.ReceivedAt, p.KeyID, p.Team, p.Project, p.Model, p.Route, p.Provider, p.PromptName, p.RunID,
 			p.Surface, p.Status, p.ErrorClass, p.CacheHit, p.InputTokens, p.OutputTokens, p.CostMicros, p.LatencyUs, p.TtftUs,

@@ -102,16 +102,10 @@ func (s *Store) RecordCalls(ctx context.Context, recs []*auditv1.CallRecord) (in
 			continue
 		}
 		seq++
-		// Sealed in place (no copy of the bodies), as on PostgreSQL; the
-		// caller's chain fields are put back afterwards.
-		oldSeq, oldPrev, oldHash := in.Sequence, in.PrevHash, in.Hash
-		enc, hash, err := audit.Seal(in, seq, prev)
+		p, hash, err := sealedCall(in, seq, prev, at)
 		if err != nil {
-			in.Sequence, in.PrevHash, in.Hash = oldSeq, oldPrev, oldHash
 			return 0, 0, err
 		}
-		p := callParams(in, at, enc)
-		in.Sequence, in.PrevHash, in.Hash = oldSeq, oldPrev, oldHash
 		if err := q.InsertCall(ctx, p); err != nil {
 			return 0, 0, fmt.Errorf("insert call: %w", err)
 		}
@@ -127,6 +121,19 @@ func (s *Store) RecordCalls(ctx context.Context, recs []*auditv1.CallRecord) (in
 		return 0, 0, fmt.Errorf("commit: %w", err)
 	}
 	return stored, len(recs) - stored, nil
+}
+
+// sealedCall seals rec as link seq of the chain after prev and returns its
+// row and hash. It seals in place (no copy of the bodies) and puts the
+// caller's chain fields back afterwards.
+func sealedCall(rec *auditv1.CallRecord, seq int64, prev []byte, at int64) (auditsqlc.InsertCallParams, []byte, error) {
+	oldSeq, oldPrev, oldHash := rec.Sequence, rec.PrevHash, rec.Hash
+	defer func() { rec.Sequence, rec.PrevHash, rec.Hash = oldSeq, oldPrev, oldHash }()
+	enc, hash, err := audit.Seal(rec, seq, prev)
+	if err != nil {
+		return auditsqlc.InsertCallParams{}, nil, err
+	}
+	return callParams(rec, at, enc), hash, nil
 }
 
 func callParams(rec *auditv1.CallRecord, at int64, enc []byte) auditsqlc.InsertCallParams {

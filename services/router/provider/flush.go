@@ -3,16 +3,19 @@ package provider
 import (
 	"context"
 	"io"
+	"net/http"
 )
 
 // A streamed answer reaches the client in bursts: the upstream sends
 // several events per network read, and writing each one to the client
 // with a flush of its own costs a system call and a packet per event. A
-// surface that puts a Flusher on the context lets the adapter decide when
-// to flush: the adapter reads its stream through FlushingReader, which
-// flushes what the surface wrote just before each read from the network,
-// that is, before the adapter could wait. Events are never held back
-// while the gateway waits for the upstream; a burst goes out in one write.
+// surface that puts a Flusher on the context lets the upstream's response
+// body decide when to flush: FlushingTransport, under the client every
+// adapter shares, flushes what the surface wrote just before each read of
+// the body, that is, before the adapter could wait for the network. Events
+// are never held back while the gateway waits for the upstream; a burst
+// goes out in one write. Once the body is closed, the surface flushes event
+// by event again (a fallback to the demo provider, a cached answer).
 //
 // Surface, router and adapter run the stream in one goroutine, so the
 // Flusher needs no lock.
@@ -32,29 +35,41 @@ func WithFlusher(ctx context.Context, flush func()) (context.Context, *Flusher) 
 	return context.WithValue(ctx, flusherKey{}, f), f
 }
 
-// Deferred reports whether an adapter flushes before each network read, so
-// that the surface need not flush after each event. It is false for
-// answers that come from elsewhere (the demo provider, the response
-// cache), which the surface flushes event by event.
+// Deferred reports whether an upstream body is being read, which flushes
+// before each read, so that the surface need not flush after each event.
 func (f *Flusher) Deferred() bool { return f != nil && f.deferred }
 
-// FlushingReader returns body for reading a stream: when ctx carries a
-// Flusher, each read from body first flushes what the surface wrote.
-func FlushingReader(ctx context.Context, body io.Reader) io.Reader {
-	f, _ := ctx.Value(flusherKey{}).(*Flusher)
-	if f == nil {
-		return body
+// FlushingTransport returns t with the response bodies of requests whose
+// context carries a Flusher flushing before each read.
+func FlushingTransport(t http.RoundTripper) http.RoundTripper { return flushingTransport{t} }
+
+type flushingTransport struct{ http.RoundTripper }
+
+func (t flushingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.RoundTripper.RoundTrip(r)
+	if err != nil {
+		return resp, err
 	}
-	f.deferred = true
-	return flushingReader{r: body, f: f}
+	if f, _ := r.Context().Value(flusherKey{}).(*Flusher); f != nil {
+		resp.Body = flushingBody{ReadCloser: resp.Body, f: f}
+	}
+	return resp, nil
 }
 
-type flushingReader struct {
-	r io.Reader
+type flushingBody struct {
+	io.ReadCloser
 	f *Flusher
 }
 
-func (r flushingReader) Read(p []byte) (int, error) {
-	r.f.flush()
-	return r.r.Read(p)
+func (b flushingBody) Read(p []byte) (int, error) {
+	b.f.flush()
+	b.f.deferred = true
+	return b.ReadCloser.Read(p)
+}
+
+// Close leaves what is pending to the surface's next write, which flushes
+// it: a stream always ends with one.
+func (b flushingBody) Close() error {
+	b.f.deferred = false
+	return b.ReadCloser.Close()
 }

@@ -9,10 +9,11 @@ import (
 )
 
 // EventWriter writes a server-sent event stream. Each write reaches the
-// client at once, except while the provider's adapter flushes before each
-// read from the upstream (provider.FlushingReader): then writes wait for
-// that flush, so a burst of upstream events leaves in one write, and never
-// wait for the upstream. The last write of a stream is always flushed.
+// client at once, except while an upstream body is read through the
+// router's client (provider.FlushingTransport), which flushes before each
+// read: then writes wait for that flush, so a burst of upstream events
+// leaves in one write, and never wait for the upstream. The last write of
+// a stream is always flushed.
 type EventWriter struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController

@@ -21,9 +21,10 @@ type countingWriter struct {
 func (c *countingWriter) Write(b []byte) (int, error) { return c.written.Write(b) }
 func (c *countingWriter) Flush()                      { c.flushed = append(c.flushed, c.written.String()) }
 
-// An adapter reading through FlushingReader flushes the events written so
-// far before each read from the upstream, and no more often; without one,
-// every event is flushed as it is written; the last is always flushed.
+// While an upstream body is read through FlushingTransport, the events
+// written so far are flushed before each read from it, and no more often;
+// without one, every event is flushed as it is written; the last is always
+// flushed.
 func TestEventWriterFlushes(t *testing.T) {
 	t.Run("event by event", func(t *testing.T) {
 		w := &countingWriter{ResponseRecorder: httptest.NewRecorder()}
@@ -40,7 +41,18 @@ func TestEventWriterFlushes(t *testing.T) {
 	t.Run("before each upstream read", func(t *testing.T) {
 		w := &countingWriter{ResponseRecorder: httptest.NewRecorder()}
 		ctx, out := jsonhttp.NewEventWriter(t.Context(), w)
-		body := provider.FlushingReader(ctx, str.NewReader("upstream"))
+		upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, "upstream")
+		}))
+		defer upstream.Close()
+		client := &http.Client{Transport: provider.FlushingTransport(http.DefaultTransport)}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, upstream.URL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body := resp.Body
 		buf := make([]byte, 4)
 		read := func() {
 			if _, err := body.Read(buf); err != nil && err != io.EOF {

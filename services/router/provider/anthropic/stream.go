@@ -32,7 +32,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 		return provider.Finish{}, a.protocolError(fmt.Sprintf("stream answered with content-type %q", mt), nil)
 	}
 	r := readerPool.Get().(*bufio.Reader)
-	r.Reset(provider.FlushingReader(ctx, resp.Body))
+	r.Reset(resp.Body)
 	defer func() {
 		r.Reset(nil)
 		readerPool.Put(r)

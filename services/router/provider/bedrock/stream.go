@@ -50,7 +50,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 		return provider.Finish{}, a.protocolError(resp.StatusCode, "Bedrock stream answered with content type %q", ct)
 	}
 	s := streamState{a: a, t: t, emit: emit}
-	return s.read(ctx, provider.FlushingReader(ctx, resp.Body))
+	return s.read(ctx, resp.Body)
 }
 
 // countingReader counts bytes so a body that ends inside a frame can be

@@ -166,7 +166,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 	}
 	defer resp.Body.Close()
 	s := streamer{a: a, emit: emit}
-	if err := s.run(bufio.NewReaderSize(provider.FlushingReader(ctx, resp.Body), 16<<10)); err != nil {
+	if err := s.run(bufio.NewReaderSize(resp.Body, 16<<10)); err != nil {
 		if ctx.Err() != nil {
 			return provider.Finish{}, a.transportError(ctx, ctx.Err())
 		}

@@ -115,7 +115,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 		return provider.Finish{}, err
 	}
 	defer resp.Body.Close()
-	fin, err := a.readStream(bufio.NewReaderSize(provider.FlushingReader(ctx, resp.Body), 16<<10), emit)
+	fin, err := a.readStream(bufio.NewReaderSize(resp.Body, 16<<10), emit)
 	if err != nil && ctx.Err() != nil {
 		return provider.Finish{}, a.transportError(ctx, ctx.Err())
 	}

@@ -33,7 +33,7 @@ func (a *Adapter) Stream(ctx context.Context, call *provider.Call, emit func(*mc
 		// error and status 200.
 		return provider.Finish{}, a.jsonInsteadOfStream(resp)
 	}
-	return a.readStream(ctx, provider.FlushingReader(ctx, resp.Body), emit)
+	return a.readStream(ctx, resp.Body, emit)
 }
 
 var doneMarker = []byte("[DONE]")
