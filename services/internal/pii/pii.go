@@ -71,21 +71,59 @@ func MaskSecrets(text string) string {
 // matches: "sk-" or "mk-" and 16 more.
 const minSecretRun = 19
 
-// mayHoldSecret reports whether text has a run of minSecretRun token
-// characters ([A-Za-z0-9_+/=-]), without which no secret detector can
-// match: one pass over the bytes instead of four regular expressions, for
-// the prose most bodies are.
+// minEntropyRun is the shortest run the high-entropy detector matches.
+const minEntropyRun = 32
+
+// secretMarkers are the fixed parts of the prefixed secret formats; a run
+// of token characters holding none of them can only be caught by the
+// high-entropy detector.
+var secretMarkers = []string{"sk-", "mk-", "AKIA", "ASIA", "gh", "xox"}
+
+// MayHoldSecret reports whether MaskSecrets could change text. A false
+// answer is certain; a true one means "look closer". It also holds for the
+// JSON form of a message: JSON escaping never splits a run of token
+// characters, so a JSON text it passes has no free text MaskSecrets would
+// change.
+func MayHoldSecret(text string) bool { return mayHoldSecret(text) }
+
+// mayHoldSecret reports whether some run of token characters
+// ([A-Za-z0-9_+/=-]) in text could be matched by a secret detector: a run
+// of at least minSecretRun holding one of the secretMarkers, or a run of at
+// least minEntropyRun mixing upper case, lower case and digits (which
+// highEntropy requires). One pass over the bytes instead of four regular
+// expressions, for the prose and hex identifiers most bodies are. It may
+// say yes where the detectors find nothing, never the reverse.
 func mayHoldSecret(text string) bool {
-	run := 0
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '+' || c == '/' || c == '=' {
-			if run++; run >= minSecretRun {
+	start := 0
+	var upper, lower, digit bool
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) {
+			switch c := text[i]; {
+			case c >= 'a' && c <= 'z':
+				lower = true
+				continue
+			case c >= 'A' && c <= 'Z':
+				upper = true
+				continue
+			case c >= '0' && c <= '9':
+				digit = true
+				continue
+			case c == '_' || c == '-' || c == '+' || c == '/' || c == '=':
+				continue
+			}
+		}
+		if n := i - start; n >= minSecretRun {
+			if n >= minEntropyRun && upper && lower && digit {
 				return true
 			}
-			continue
+			run := text[start:i]
+			for _, m := range secretMarkers {
+				if strings.Contains(run, m) {
+					return true
+				}
+			}
 		}
-		run = 0
+		start, upper, lower, digit = i+1, false, false, false
 	}
 	return false
 }

@@ -124,8 +124,8 @@ func convert(rec *router.CallRecord, policy routerv1.RedactionPolicy, maxBody in
 		out.RequestBody = body(masked(rec.Request), maxBody)
 		out.ResponseBody = body(masked(rec.Response), maxBody)
 	case routerv1.RedactionPolicy_REDACTION_POLICY_FULL:
-		out.RequestBody = body(pii.SecretsMasked(rec.Request), maxBody)
-		out.ResponseBody = body(pii.SecretsMasked(rec.Response), maxBody)
+		out.RequestBody = fullBody(rec.Request, maxBody)
+		out.ResponseBody = fullBody(rec.Response, maxBody)
 	}
 	return out
 }
@@ -146,8 +146,29 @@ func body[M proto.Message](m M, maxBody int) *auditv1.Body {
 	if err != nil {
 		return nil
 	}
-	out := &auditv1.Body{ContentType: "application/json", SizeBytes: int64(len(b))}
-	s := string(b)
+	return jsonBody(string(b), maxBody)
+}
+
+// fullBody is body with only the secrets masked. The JSON is checked first,
+// in one pass over its bytes: when nothing in it can be a secret (the usual
+// case), it is the answer, and the message is neither walked nor copied.
+func fullBody[M proto.Message](m M, maxBody int) *auditv1.Body {
+	if !m.ProtoReflect().IsValid() {
+		return nil
+	}
+	b, err := bodyJSON.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	if s := string(b); !pii.MayHoldSecret(s) {
+		return jsonBody(s, maxBody)
+	}
+	return body(pii.SecretsMasked(m), maxBody)
+}
+
+// jsonBody wraps the JSON text s, cut to maxBody bytes.
+func jsonBody(s string, maxBody int) *auditv1.Body {
+	out := &auditv1.Body{ContentType: "application/json", SizeBytes: int64(len(s))}
 	if maxBody > 0 && len(s) > maxBody {
 		s, out.Truncated = truncate(s, maxBody), true
 	}
