@@ -341,6 +341,14 @@ func TestRedaction(t *testing.T) {
 			if full.GetPrincipal().GetKeyId() != "vk_1" || full.GetRoute() != "full" || full.GetStatus() != auditv1.CallStatus_CALL_STATUS_SUCCEEDED || full.GetResponseBody() == nil {
 				t.Errorf("full record = %v", full)
 			}
+			// The response body is the answer; usage and how it was served
+			// are the record's own fields, not repeated in it.
+			if b := full.GetResponseBody().GetJson(); !strings.Contains(b, `"message"`) || strings.Contains(b, `"metadata"`) || strings.Contains(b, `"usage"`) {
+				t.Errorf("full policy response body = %s; want the answer without usage and metadata", b)
+			}
+			if full.GetUsage().GetOutputTokens() == 0 || len(full.GetAttempts()) == 0 || full.GetLatency() == nil {
+				t.Errorf("full record lacks usage, attempts or latency: %v", full)
+			}
 			masked := get(ids["masked"])
 			if b := masked.GetRequestBody().GetJson(); strings.Contains(b, email) || strings.Contains(b, card) || !strings.Contains(b, "[EMAIL]") || !strings.Contains(b, "[CARD]") {
 				t.Errorf("masked policy request body = %s; want email and card masked", b)

@@ -122,12 +122,23 @@ func convert(rec *router.CallRecord, policy routerv1.RedactionPolicy, maxBody in
 	switch policy {
 	case routerv1.RedactionPolicy_REDACTION_POLICY_PII_MASKED:
 		out.RequestBody = body(masked(rec.Request), maxBody)
-		out.ResponseBody = body(masked(rec.Response), maxBody)
+		out.ResponseBody = body(masked(answer(rec.Response)), maxBody)
 	case routerv1.RedactionPolicy_REDACTION_POLICY_FULL:
 		out.RequestBody = fullBody(rec.Request, maxBody)
-		out.ResponseBody = fullBody(rec.Response, maxBody)
+		out.ResponseBody = fullBody(answer(rec.Response), maxBody)
 	}
 	return out
+}
+
+// answer is res without its usage and metadata, which the record keeps in
+// fields of its own (usage, attempts, route, cache hit, prompt, times): the
+// response body is the answer itself. A shallow copy; TestAnswerFields
+// fails when Response gains a field this does not know.
+func answer(res *mcpv1.Response) *mcpv1.Response {
+	if res == nil || res.Usage == nil && res.Metadata == nil {
+		return res
+	}
+	return &mcpv1.Response{Id: res.Id, Message: res.Message, FinishReason: res.FinishReason, StopSequence: res.StopSequence}
 }
 
 // masked is a copy of m with its personal data and secrets masked.

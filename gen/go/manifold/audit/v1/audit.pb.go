@@ -744,9 +744,10 @@ type isBody_Content interface {
 }
 
 type Body_Json struct {
-	// A JSON body, as text (OpenAI and Anthropic bodies, the protojson form
-	// of Connect messages). For streams, the response is the assembled
-	// final answer, not the raw event stream.
+	// A JSON body, as text. The call log keeps the protojson form of the
+	// Model Context Protocol messages, whichever surface a call came in on;
+	// for streams, the response is the assembled final answer, not the raw
+	// event stream.
 	Json string `protobuf:"bytes,1,opt,name=json,proto3,oneof"`
 }
 
@@ -800,9 +801,10 @@ type CallRecord struct {
 	Attempts []*v1.Attempt `protobuf:"bytes,17,rep,name=attempts,proto3" json:"attempts,omitempty"`
 	// The redaction policy applied to the bodies.
 	Redaction RedactionPolicy `protobuf:"varint,18,opt,name=redaction,proto3,enum=manifold.audit.v1.RedactionPolicy" json:"redaction,omitempty"`
-	// The request as received on its surface.
+	// The request as the router served it (a manifold.mcp.v1.Request).
 	RequestBody *Body `protobuf:"bytes,19,opt,name=request_body,json=requestBody,proto3" json:"request_body,omitempty"`
-	// The response as sent to the client.
+	// The answer (a manifold.mcp.v1.Response without usage and metadata,
+	// which are this record's own fields).
 	ResponseBody *Body `protobuf:"bytes,20,opt,name=response_body,json=responseBody,proto3" json:"response_body,omitempty"`
 	// Token counts; usage.cost_micros is the call's cost at catalog prices.
 	Usage *v1.Usage `protobuf:"bytes,21,opt,name=usage,proto3" json:"usage,omitempty"`

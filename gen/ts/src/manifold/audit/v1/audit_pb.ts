@@ -87,9 +87,10 @@ export type Body = Message<"manifold.audit.v1.Body"> & {
    */
   content: {
     /**
-     * A JSON body, as text (OpenAI and Anthropic bodies, the protojson form
-     * of Connect messages). For streams, the response is the assembled
-     * final answer, not the raw event stream.
+     * A JSON body, as text. The call log keeps the protojson form of the
+     * Model Context Protocol messages, whichever surface a call came in on;
+     * for streams, the response is the assembled final answer, not the raw
+     * event stream.
      *
      * @generated from field: string json = 1;
      */
@@ -269,14 +270,15 @@ export type CallRecord = Message<"manifold.audit.v1.CallRecord"> & {
   redaction: RedactionPolicy;
 
   /**
-   * The request as received on its surface.
+   * The request as the router served it (a manifold.mcp.v1.Request).
    *
    * @generated from field: manifold.audit.v1.Body request_body = 19;
    */
   requestBody?: Body | undefined;
 
   /**
-   * The response as sent to the client.
+   * The answer (a manifold.mcp.v1.Response without usage and metadata,
+   * which are this record's own fields).
    *
    * @generated from field: manifold.audit.v1.Body response_body = 20;
    */
