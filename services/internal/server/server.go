@@ -37,6 +37,9 @@ type Server struct {
 }
 
 // New returns a server with the shared interceptors ready.
+// compressMinBytes is the smallest response body Connect handlers compress.
+const compressMinBytes = 1024
+
 func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	vi, err := newValidationInterceptor()
 	if err != nil {
@@ -44,10 +47,17 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	}
 	draining := make(chan struct{})
 	return &Server{
-		cfg:      cfg,
-		logger:   logger,
-		mux:      http.NewServeMux(),
-		options:  []connect.HandlerOption{connect.WithInterceptors(vi, drainInterceptor{draining: draining})},
+		cfg:    cfg,
+		logger: logger,
+		mux:    http.NewServeMux(),
+		options: []connect.HandlerOption{
+			connect.WithInterceptors(vi, drainInterceptor{draining: draining}),
+			// Connect compresses every response a client accepts gzip
+			// for; below a kilobyte that costs a compressor from the pool
+			// and more bytes than it saves (the acknowledgements of call
+			// log and settlement batches, key lookups).
+			connect.WithCompressMinBytes(compressMinBytes),
+		},
 		checker:  grpchealth.NewStaticChecker(),
 		memory:   dial.NewMemory(),
 		draining: draining,
