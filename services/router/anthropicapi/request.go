@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	fastjson "github.com/goccy/go-json"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -118,11 +119,11 @@ func (e *jsonTypeError) Error() string { return e.field + ": " + e.msg }
 // decodeJSON parses body into v, turning type mismatches into errors that
 // name the field.
 func decodeJSON(body []byte, v any) error {
-	err := json.Unmarshal(body, v)
+	err := fastjson.Unmarshal(body, v)
 	if err == nil {
 		return nil
 	}
-	var ute *json.UnmarshalTypeError
+	var ute *fastjson.UnmarshalTypeError
 	if errors.As(err, &ute) && ute.Field != "" {
 		return &jsonTypeError{field: ute.Field, msg: fmt.Sprintf("expected %s, got JSON %s", ute.Type, ute.Value)}
 	}
