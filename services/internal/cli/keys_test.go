@@ -127,6 +127,11 @@ func TestKeysAndCredentials(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The export streams; the admin key goes with streaming calls too.
+	code, out, errOut = run(nil, "logs", "--export", "jsonl", "--bodies")
+	if code != cli.ExitOK || !strings.Contains(out, created.Key.ID) || strings.Contains(out, created.Secret) {
+		t.Errorf("logs --export jsonl --bodies: exit %d\n%s%s", code, out, errOut)
+	}
 	if !strings.Contains(gw.stderr.String(), "credential put") {
 		t.Fatal("the gateway logged nothing about credentials: the log check would prove nothing")
 	}

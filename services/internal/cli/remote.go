@@ -45,18 +45,36 @@ func (r *remote) validate() error {
 
 // client returns the HTTP client and Connect options for generated clients:
 // the Connect protocol over HTTP/1.1 or HTTP/2, with the admin key sent as a
-// bearer token.
+// bearer token on unary and streaming calls alike.
 func (r *remote) client() (connect.HTTPClient, []connect.ClientOption) {
-	token := r.token
-	auth := connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			if token != "" {
-				req.Header().Set("Authorization", "Bearer "+token)
-			}
-			return next(ctx, req)
+	return http.DefaultClient, []connect.ClientOption{connect.WithInterceptors(bearer(r.token))}
+}
+
+// bearer is a client interceptor that sends the admin key, when there is
+// one, as "Authorization: Bearer <key>".
+type bearer string
+
+func (b bearer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if b != "" {
+			req.Header().Set("Authorization", "Bearer "+string(b))
 		}
-	})
-	return http.DefaultClient, []connect.ClientOption{connect.WithInterceptors(auth)}
+		return next(ctx, req)
+	}
+}
+
+func (b bearer) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		if b != "" {
+			conn.RequestHeader().Set("Authorization", "Bearer "+string(b))
+		}
+		return conn
+	}
+}
+
+func (b bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
 }
 
 // rpcError turns an RPC failure into a one-line error: "<class>: <message>".
