@@ -149,10 +149,20 @@ func logs(ctx context.Context, args []string, env Env) error {
 			rec.GetReceivedAt().AsTime().Local().Format(time.DateTime), rec.GetId(), rec.GetPrincipal().GetKeyId(),
 			rec.GetRoute(), rec.GetModel(), status,
 			strconv.FormatInt(rec.GetUsage().GetInputTokens(), 10) + "/" + strconv.FormatInt(rec.GetUsage().GetOutputTokens(), 10),
-			formatCost(rec.GetUsage().GetCostMicros()), rec.GetLatency().AsDuration().Round(time.Millisecond).String(),
+			formatCost(rec.GetUsage().GetCostMicros()), formatLatency(rec.GetLatency().AsDuration()),
 		})
 	}
 	return printTable(env.Stdout, []string{"TIME", "ID", "KEY", "ROUTE", "MODEL", "STATUS", "TOKENS IN/OUT", "COST", "LATENCY"}, rows)
+}
+
+// formatLatency rounds d to the millisecond, or to the microsecond below
+// one (a cached or demo answer takes a fraction of a millisecond, which would
+// otherwise print as 0s).
+func formatLatency(d time.Duration) string {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 // formatCost renders micro-dollars as dollars.

@@ -70,7 +70,7 @@ func stats(ctx context.Context, args []string, env Env) error {
 			errs = append(errs, fmt.Sprintf("%s=%d", apierror.ClassName(e.GetErrorClass()), e.GetCount()))
 		}
 		i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
-		ms := func(d *durationpb.Duration) string { return d.AsDuration().Round(time.Millisecond).String() }
+		ms := func(d *durationpb.Duration) string { return formatLatency(d.AsDuration()) }
 		rows = append(rows, []string{
 			b.GetStart().AsTime().Local().Format(time.DateTime), strings.Join(group, "/"), i64(b.GetRequests()),
 			i64(b.GetInputTokens()), i64(b.GetOutputTokens()), formatCost(b.GetCostMicros()),
