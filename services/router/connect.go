@@ -158,7 +158,7 @@ func (s *Service) embed(ctx context.Context, cs *callState, req *routerv1.EmbedR
 	if res.Usage == nil {
 		res.Usage = &mcpv1.Usage{}
 	}
-	price(bt.model.GetPrices(), res.Usage)
+	s.bill(cs, bt, res.Usage)
 	latency := s.now().Sub(cs.info.Start)
 	return res, s.metadata(cs, bt, attempts, latency, latency), nil
 }

@@ -94,6 +94,14 @@ type CredentialLimiter interface {
 	AdmitAttempt(ctx context.Context, credential string, tokens int64) (release func(), err error)
 }
 
+// Pricer is an Admission that bills at prices of its own (the quota
+// service's price catalog): the cost the router reports to the caller and
+// the call log is then the cost the call is billed, not the router
+// catalog's. Cost returns u's cost when it has no price for model.
+type Pricer interface {
+	Cost(model string, u *mcpv1.Usage) int64
+}
+
 // Ticket is an admitted call's reservation.
 type Ticket interface {
 	// Settle charges the actual usage (nil usage releases in full).

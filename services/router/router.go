@@ -421,7 +421,7 @@ func (s *Service) Do(ctx context.Context, r *mcpv1.Request, surface Surface) (*m
 	if res.Usage == nil {
 		res.Usage = &mcpv1.Usage{}
 	}
-	price(bt.model.GetPrices(), res.Usage)
+	s.bill(cs, bt, res.Usage)
 	res.Metadata = s.metadata(cs, bt, attempts, latency, latency)
 	if storeCache {
 		s.cache.put(cacheKey, p.route.GetName(), res, s.cacheTTL(p.route, r), start)
@@ -485,7 +485,7 @@ func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, surface Surfac
 				}
 			}
 			if u := ev.GetUsage(); u != nil {
-				price(bt.model.GetPrices(), u)
+				s.bill(cs, bt, u)
 				usage = u
 			}
 			acc.add(ev)
@@ -506,7 +506,7 @@ func (s *Service) DoStream(ctx context.Context, r *mcpv1.Request, surface Surfac
 			if usage == nil {
 				usage = acc.estimate(cs.info.EstimatedInputTokens)
 				if bt != nil {
-					price(bt.model.GetPrices(), usage)
+					s.bill(cs, bt, usage)
 				}
 			}
 		}
@@ -555,6 +555,19 @@ func (s *Service) metadata(cs *callState, bt *boundTarget, attempts []*mcpv1.Att
 		Latency:          durationpb.New(latency),
 		PromptName:       cs.promptName,
 		PromptVersion:    cs.promptVersion,
+	}
+}
+
+// bill makes bt the target that served the call (the model and provider the
+// quota ledger charges; after a fallback it is not the first target) and
+// sets u.CostMicros to what the call is billed: by the quota service's price
+// for the model when the Admission has one (Pricer), else by the model's
+// prices in the router catalog.
+func (s *Service) bill(cs *callState, bt *boundTarget, u *mcpv1.Usage) {
+	cs.info.Model, cs.info.Provider, cs.info.ProviderKind = bt.model.GetName(), bt.provider.cfg.GetName(), bt.provider.cfg.GetKind()
+	price(bt.model.GetPrices(), u)
+	if p, ok := s.hooks.Quota.(Pricer); ok && u != nil {
+		u.CostMicros = p.Cost(bt.model.GetName(), u)
 	}
 }
 

@@ -173,6 +173,10 @@ func TestCachedAndReasoningCost(t *testing.T) {
 				usage.GetReasoningTokens() != tc.want.GetReasoningTokens() {
 				t.Fatalf("usage %v, want %v", usage, tc.want)
 			}
+			// The caller (and the call log) are told what the ledger bills.
+			if usage.GetCostMicros() != tc.wantCost {
+				t.Errorf("the answer's usage costs %d µ$, want %d µ$ (the quota price)", usage.GetCostMicros(), tc.wantCost)
+			}
 			if err := rep.adm.Flush(t.Context()); err != nil {
 				t.Fatal(err)
 			}
