@@ -90,6 +90,8 @@ func TestEmbeddingsErrors(t *testing.T) {
 		{"no input", `{"model":"demo"}`, 400, "input"},
 		{"bad input", `{"model":"demo","input":{"a":1}}`, 400, ""},
 		{"unknown model", `{"model":"nope","input":"x"}`, 404, "model"},
+		// Unbounded, one call made the demo model allocate gigabytes.
+		{"too many dimensions", `{"model":"demo","input":"x","dimensions":20000000}`, 400, "dimensions"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, b := post(t, serve(t, demoRouter()), "/v1/embeddings", tt.body)

@@ -538,7 +538,8 @@ type EmbedRequest struct {
 	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
 	// The inputs, at most 2048.
 	Inputs []*v1.EmbeddingInput `protobuf:"bytes,2,rep,name=inputs,proto3" json:"inputs,omitempty"`
-	// Output dimensions, where the model supports shortening.
+	// Output dimensions, where the model supports shortening; at most 8192
+	// (today's largest embedding models have 4096).
 	Dimensions *int32 `protobuf:"varint,3,opt,name=dimensions,proto3,oneof" json:"dimensions,omitempty"`
 	// Gateway options.
 	Options       *v1.RequestOptions `protobuf:"bytes,4,opt,name=options,proto3" json:"options,omitempty"`
@@ -2778,13 +2779,14 @@ const file_manifold_router_v1_router_proto_rawDesc = "" +
 	"\x15GenerateStreamRequest\x12:\n" +
 	"\arequest\x18\x01 \x01(\v2\x18.manifold.mcp.v1.RequestB\x06\xbaH\x03\xc8\x01\x01R\arequest\"L\n" +
 	"\x16GenerateStreamResponse\x122\n" +
-	"\x05event\x18\x01 \x01(\v2\x1c.manifold.mcp.v1.StreamEventR\x05event\"\xee\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x1c.manifold.mcp.v1.StreamEventR\x05event\"\xf1\x01\n" +
 	"\fEmbedRequest\x12 \n" +
 	"\x05model\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x05model\x12D\n" +
-	"\x06inputs\x18\x02 \x03(\v2\x1f.manifold.mcp.v1.EmbeddingInputB\v\xbaH\b\x92\x01\x05\b\x01\x10\x80\x10R\x06inputs\x12,\n" +
+	"\x06inputs\x18\x02 \x03(\v2\x1f.manifold.mcp.v1.EmbeddingInputB\v\xbaH\b\x92\x01\x05\b\x01\x10\x80\x10R\x06inputs\x12/\n" +
 	"\n" +
-	"dimensions\x18\x03 \x01(\x05B\a\xbaH\x04\x1a\x02(\x01H\x00R\n" +
+	"dimensions\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x80@(\x01H\x00R\n" +
 	"dimensions\x88\x01\x01\x129\n" +
 	"\aoptions\x18\x04 \x01(\v2\x1f.manifold.mcp.v1.RequestOptionsR\aoptionsB\r\n" +
 	"\v_dimensions\"\xb8\x01\n" +
