@@ -248,7 +248,8 @@ func TestAccess(t *testing.T) {
 			snapshot := func() string {
 				res := must(admin.ListCredentials(ctx, connect.NewRequest(&keyvaultv1.ListCredentialsRequest{})))(t, "ListCredentials")
 				keys := must(admin.ListVirtualKeys(ctx, connect.NewRequest(&keyvaultv1.ListVirtualKeysRequest{})))(t, "ListVirtualKeys")
-				return res.String() + keys.String()
+				adminKeys := must(admin.ListAdminKeys(ctx, connect.NewRequest(&keyvaultv1.ListAdminKeysRequest{IncludeInactive: true})))(t, "ListAdminKeys")
+				return res.String() + keys.String() + adminKeys.String()
 			}
 			before := snapshot()
 			put := &keyvaultv1.PutCredentialRequest{Credential: &keyvaultv1.ProviderCredential{Name: "c1", Provider: "openai"}, Secret: apiKeySecret("sk-second-secret-value-5678")}
@@ -286,6 +287,33 @@ func TestAccess(t *testing.T) {
 			checkCode(t, "ResolveCredential as admin", err, denied, deniedClass)
 			_, err = client(v, viewer).RevokeVirtualKey(ctx, connect.NewRequest(&keyvaultv1.RevokeVirtualKeyRequest{KeyId: vk.GetKey().GetId()}))
 			checkCode(t, "RevokeVirtualKey as viewer", err, denied, deniedClass)
+			// Listing admin keys is a read too, and shows no secret;
+			// creating and revoking them is a change, for admins only.
+			secrets := []string{viewer, developer, adminKey, revoked}
+			for _, r := range []struct{ name, token string }{{"viewer", viewer}, {"developer", developer}} {
+				list := must(client(v, r.token).ListAdminKeys(ctx, connect.NewRequest(&keyvaultv1.ListAdminKeysRequest{IncludeInactive: true})))(t, "ListAdminKeys as "+r.name)
+				if len(list.GetKeys()) != len(secrets) {
+					t.Fatalf("ListAdminKeys as %s: %d keys, want %d", r.name, len(list.GetKeys()), len(secrets))
+				}
+				for _, k := range list.GetKeys() {
+					if len(k.GetSecretHint()) != len("mka-")+4 {
+						t.Errorf("ListAdminKeys as %s: secret hint %q, want mka- and 4 characters", r.name, k.GetSecretHint())
+					}
+				}
+				text := list.String()
+				for _, s := range secrets {
+					if strings.Contains(text, s) || strings.Contains(text, s[len("mka-"):]) {
+						t.Errorf("ListAdminKeys as %s returns a secret", r.name)
+					}
+				}
+				_, err = client(v, r.token).CreateAdminKey(ctx, connect.NewRequest(&keyvaultv1.CreateAdminKeyRequest{Name: "x", Role: keyvaultv1.AdminRole_ADMIN_ROLE_ADMIN, User: "u"}))
+				checkCode(t, "CreateAdminKey as "+r.name, err, denied, deniedClass)
+				if want := "role " + r.name + " may not change the key vault; role admin is needed"; !strings.Contains(err.Error(), want) {
+					t.Errorf("CreateAdminKey as %s: %v, want %q", r.name, err, want)
+				}
+				_, err = client(v, r.token).RevokeAdminKey(ctx, connect.NewRequest(&keyvaultv1.RevokeAdminKeyRequest{KeyId: list.GetKeys()[0].GetId()}))
+				checkCode(t, "RevokeAdminKey as "+r.name, err, denied, deniedClass)
+			}
 			who := must(client(v, viewer).WhoAmI(ctx, connect.NewRequest(&keyvaultv1.WhoAmIRequest{})))(t, "WhoAmI")
 			if who.GetPrincipal().GetRole() != keyvaultv1.AdminRole_ADMIN_ROLE_VIEWER {
 				t.Errorf("WhoAmI role = %v, want viewer", who.GetPrincipal().GetRole())
