@@ -163,8 +163,11 @@ func (s *Service) resolve(ctx context.Context, name, label string, version int32
 	return c, cv, err
 }
 
-// PutChain creates the chain or its next version; an identical spec
-// creates nothing.
+// PutChain creates the chain or its next version. A spec identical to the
+// latest version's creates nothing (the response says unchanged and carries
+// that version): the labels given still point at it, as they would at a new
+// version, and a new description still applies since descriptions are not
+// versioned; the message, a change note for a new version, is dropped.
 func (s *Service) PutChain(ctx context.Context, req *connect.Request[workflowsv1.PutChainRequest]) (*connect.Response[workflowsv1.PutChainResponse], error) {
 	m := req.Msg
 	if err := checkSpec(m.GetSpec()); err != nil {
@@ -174,10 +177,10 @@ func (s *Service) PutChain(ctx context.Context, req *connect.Request[workflowsv1
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now().UTC()
+	now := timestamppb.New(time.Now().UTC())
 	c, docVersion, err := s.loadChain(ctx, m.GetName())
 	if notFound(err) {
-		c, docVersion, err = &workflowsv1.Chain{Name: m.GetName(), CreatedAt: timestamppb.New(now)}, storage.ExpectAbsent, nil
+		c, docVersion, err = &workflowsv1.Chain{Name: m.GetName(), CreatedAt: now}, storage.ExpectAbsent, nil
 	}
 	if err != nil {
 		return nil, err
@@ -186,49 +189,54 @@ func (s *Service) PutChain(ctx context.Context, req *connect.Request[workflowsv1
 		return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, "base_version %d is not the latest version %d of chain %q", b, c.GetLatestVersion(), m.GetName())
 	}
 	digest := specDigest(m.GetSpec())
+	var cv *workflowsv1.ChainVersion
 	if c.GetLatestVersion() > 0 {
 		latest, err := s.loadVersion(ctx, m.GetName(), c.GetLatestVersion())
 		if err != nil {
 			return nil, err
 		}
-		if latest.GetDigest() == digest && len(m.GetLabels()) == 0 && m.Description == nil {
-			return connect.NewResponse(&workflowsv1.PutChainResponse{Chain: c, Version: latest, Unchanged: true}), nil
+		if latest.GetDigest() == digest {
+			cv = latest
 		}
 	}
-	cv := &workflowsv1.ChainVersion{
-		ChainName: m.GetName(), Version: c.GetLatestVersion() + 1, Spec: m.GetSpec(), Author: author.name,
-		Message: m.GetMessage(), CreatedAt: timestamppb.New(now), Digest: digest,
-	}
-	b, err := protojson.Marshal(cv)
-	if err != nil {
-		return nil, apierror.Internal(err)
-	}
-	if _, err := s.docs.Put(ctx, nsVersions, versionKey(cv.GetChainName(), cv.GetVersion()), b, storage.ExpectAbsent); err != nil {
-		if errors.Is(err, storage.ErrConflict) {
-			return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, "chain %q changed concurrently; retry", m.GetName())
+	unchanged := cv != nil
+	if !unchanged {
+		cv = &workflowsv1.ChainVersion{
+			ChainName: m.GetName(), Version: c.GetLatestVersion() + 1, Spec: m.GetSpec(), Author: author.name,
+			Message: m.GetMessage(), CreatedAt: now, Digest: digest,
 		}
-		return nil, apierror.Internal(err)
+		b, err := protojson.Marshal(cv)
+		if err != nil {
+			return nil, apierror.Internal(err)
+		}
+		if _, err := s.docs.Put(ctx, nsVersions, versionKey(cv.GetChainName(), cv.GetVersion()), b, storage.ExpectAbsent); err != nil {
+			if errors.Is(err, storage.ErrConflict) {
+				return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, "chain %q changed concurrently; retry", m.GetName())
+			}
+			return nil, apierror.Internal(err)
+		}
+		c.LatestVersion = cv.GetVersion()
 	}
-	c.LatestVersion, c.UpdatedAt = cv.GetVersion(), timestamppb.New(now)
-	if m.Description != nil {
-		c.Description = m.GetDescription()
+	changed := !unchanged
+	if m.Description != nil && m.GetDescription() != c.GetDescription() {
+		c.Description, changed = m.GetDescription(), true
 	}
 	for _, name := range m.GetLabels() {
-		c.Labels = slices.DeleteFunc(c.Labels, func(l *workflowsv1.ChainLabel) bool { return l.GetName() == name })
-		c.Labels = append(c.Labels, &workflowsv1.ChainLabel{Name: name, Version: cv.GetVersion(), UpdatedBy: author.name, UpdatedAt: timestamppb.New(now)})
-	}
-	sort.Slice(c.Labels, func(i, j int) bool { return c.Labels[i].GetName() < c.Labels[j].GetName() })
-	b, err = protojson.Marshal(c)
-	if err != nil {
-		return nil, apierror.Internal(err)
-	}
-	if _, err := s.docs.Put(ctx, nsChains, m.GetName(), b, docVersion); err != nil {
-		if errors.Is(err, storage.ErrConflict) {
-			return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, "chain %q changed concurrently; retry", m.GetName())
+		if slices.ContainsFunc(c.Labels, func(l *workflowsv1.ChainLabel) bool { return l.GetName() == name && l.GetVersion() == cv.GetVersion() }) {
+			continue
 		}
-		return nil, apierror.Internal(err)
+		c.Labels = slices.DeleteFunc(c.Labels, func(l *workflowsv1.ChainLabel) bool { return l.GetName() == name })
+		c.Labels = append(c.Labels, &workflowsv1.ChainLabel{Name: name, Version: cv.GetVersion(), UpdatedBy: author.name, UpdatedAt: now})
+		changed = true
 	}
-	return connect.NewResponse(&workflowsv1.PutChainResponse{Chain: c, Version: cv}), nil
+	if changed {
+		c.UpdatedAt = now
+		sort.Slice(c.Labels, func(i, j int) bool { return c.Labels[i].GetName() < c.Labels[j].GetName() })
+		if err := s.saveChain(ctx, c, docVersion); err != nil {
+			return nil, err
+		}
+	}
+	return connect.NewResponse(&workflowsv1.PutChainResponse{Chain: c, Version: cv, Unchanged: unchanged}), nil
 }
 
 // GetChain returns a chain and one version.
