@@ -18,7 +18,7 @@ import (
 )
 
 var chainsSummary = map[string]string{
-	"put":      "Creates a chain or its next version from --file (a manifold.workflows.v1.ChainSpec in YAML or JSON); an identical spec creates nothing.",
+	"put":      "Creates a chain or its next version from --file (a manifold.workflows.v1.ChainSpec in YAML or JSON); a spec identical to the latest version creates nothing, but --labels and --description still apply.",
 	"get":      "Shows a chain and one version: --label, --version or --latest (default: the production label, else the latest version).",
 	"list":     "Lists chains by name.",
 	"versions": "Lists a chain's versions, newest first.",
@@ -50,7 +50,7 @@ func chains(ctx context.Context, args []string, env Env) error {
 		fs.StringVar(&file, "file", "", "the chain: a manifold.workflows.v1.ChainSpec as YAML or JSON ('-' reads standard input) (required)")
 		fs.StringVar(&message, "message", "", "change note for the new version")
 		fs.StringVar(&description, "description", "", "what the chain is for")
-		fs.Var(&labels, "labels", "labels to point at the new version, comma-separated (e.g. production)")
+		fs.Var(&labels, "labels", "labels to point at the new version (the latest one if the spec is unchanged), comma-separated (e.g. production)")
 		fs.IntVar(&base, "base-version", 0, "fail if the latest version is no longer this one (0: no check)")
 	case "get":
 		fs.StringVar(&label, "label", "", "the version this label points at")
@@ -88,6 +88,9 @@ func chains(ctx context.Context, args []string, env Env) error {
 		}
 		if r.output == "json" {
 			return printJSON(env.Stdout, res.Msg)
+		}
+		if res.Msg.GetUnchanged() {
+			fmt.Fprintf(env.Stderr, "spec unchanged: no new version\n")
 		}
 		return printTable(env.Stdout, chainVersionHeader, [][]string{chainVersionRow(res.Msg.GetVersion(), res.Msg.GetChain())})
 	case "get":
@@ -133,9 +136,14 @@ func chains(ctx context.Context, args []string, env Env) error {
 		if r.output == "json" {
 			return printJSON(env.Stdout, res.Msg)
 		}
+		// Versions carry no labels; the chain has them.
+		ch, err := c.GetChain(ctx, connect.NewRequest(&workflowsv1.GetChainRequest{Name: name, Selector: &workflowsv1.GetChainRequest_Latest{Latest: true}}))
+		if err != nil {
+			return rpcError(err)
+		}
 		var rows [][]string
 		for _, v := range res.Msg.GetVersions() {
-			rows = append(rows, chainVersionRow(v, nil))
+			rows = append(rows, chainVersionRow(v, ch.Msg.GetChain()))
 		}
 		return printTable(env.Stdout, chainVersionHeader, rows)
 	}
