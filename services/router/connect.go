@@ -11,6 +11,7 @@ import (
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/router/demo"
 	"github.com/manifoldgw/manifold/services/router/provider"
 )
@@ -181,14 +182,50 @@ func (s *Service) CountRequestTokens(r *mcpv1.Request) (int64, error) {
 	return demo.CountRequestTokens(r), nil
 }
 
-// ListModels lists catalog models and route aliases (Connect).
-func (s *Service) ListModels(context.Context, *connect.Request[routerv1.ListModelsRequest]) (*connect.Response[routerv1.ListModelsResponse], error) {
-	res := &routerv1.ListModelsResponse{Models: s.Models()}
+// ListModels lists the catalog models and route aliases the caller may use
+// (Connect): a virtual key sees those its scopes allow, an admin (the guard
+// put its principal in the context) the whole catalog.
+func (s *Service) ListModels(ctx context.Context, req *connect.Request[routerv1.ListModelsRequest]) (*connect.Response[routerv1.ListModelsResponse], error) {
+	var caller *Caller
+	if access.PrincipalFrom(ctx) == nil {
+		var err error
+		if ctx, err = s.authenticate(ctx, req.Header(), req.Peer().Addr); err != nil {
+			return nil, err
+		}
+		caller = CallerFrom(ctx)
+	}
+	res := &routerv1.ListModelsResponse{Models: visibleModels(s.Models(), caller)}
 	for name := range s.cat.Load().routes {
-		res.Routes = append(res.Routes, name)
+		if caller == nil || len(caller.Routes) == 0 || matchAny(caller.Routes, name) {
+			res.Routes = append(res.Routes, name)
+		}
 	}
 	sort.Strings(res.Routes)
 	return connect.NewResponse(res), nil
+}
+
+// ModelsFor lists the catalog models the caller of an HTTP surface may call
+// directly (all of them without authentication), or why it was refused.
+func (s *Service) ModelsFor(ctx context.Context) ([]*routerv1.Model, error) {
+	if err := s.requireCaller(ctx); err != nil {
+		return nil, err
+	}
+	return visibleModels(s.Models(), CallerFrom(ctx)), nil
+}
+
+// visibleModels keeps the models c's scopes allow (all for no caller or no
+// model scopes).
+func visibleModels(models []*routerv1.Model, c *Caller) []*routerv1.Model {
+	if c == nil || len(c.Models) == 0 {
+		return models
+	}
+	out := models[:0]
+	for _, m := range models {
+		if matchAny(c.Models, m.GetName()) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Models lists the catalog's models by name.

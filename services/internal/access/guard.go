@@ -30,6 +30,11 @@ const (
 	// Open is checked by the service itself (model calls, which the router
 	// authenticates with virtual keys).
 	Open
+	// OpenOrRead is Open, except that an admin credential (an admin key,
+	// the bootstrap or internal token) is checked here as for Read and the
+	// service finds the principal in the context: the model list answers
+	// virtual keys with what they may use and admins with everything.
+	OpenOrRead
 )
 
 // GuardConfig configures a Guard.
@@ -85,7 +90,7 @@ func (g *Guard) admit(ctx context.Context, spec connect.Spec, h http.Header, pee
 		return ctx, nil
 	}
 	rule := g.rule(spec)
-	if rule == Open {
+	if rule == Open || rule == OpenOrRead && !g.adminCredential(h) {
 		return ctx, nil
 	}
 	p, err := g.authenticate(ctx, h, peer)
@@ -132,6 +137,21 @@ func (g *Guard) authenticate(ctx context.Context, h http.Header, peer string) (*
 	return res.Msg.GetPrincipal(), nil
 }
 
+// adminCredential reports whether h carries an admin key or token rather
+// than (presumably) a virtual key.
+func (g *Guard) adminCredential(h http.Header) bool {
+	token := Bearer(h)
+	switch {
+	case strings.HasPrefix(token, "mka-"):
+		return true
+	case g.cfg.InternalToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.InternalToken)) == 1:
+		return true
+	case g.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.AdminToken)) == 1:
+		return true
+	}
+	return false
+}
+
 // permits checks a principal against a rule. Manifold's services may call
 // anything.
 func permits(p *keyvaultv1.Principal, need Rule) error {
@@ -143,7 +163,7 @@ func permits(p *keyvaultv1.Principal, need Rule) error {
 		return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "an admin key is needed")
 	}
 	switch need {
-	case Read, Open:
+	case Read, Open, OpenOrRead:
 		return nil
 	case Internal:
 		return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this call is for Manifold services only")
@@ -221,5 +241,5 @@ func (g *Guard) records(spec connect.Spec) bool {
 		return false
 	}
 	r, ok := g.cfg.Rules[spec.Procedure]
-	return !ok || (r != Open && r != Internal)
+	return !ok || (r != Open && r != OpenOrRead && r != Internal)
 }

@@ -19,7 +19,7 @@ var guardRules = map[string]access.Rule{
 	routerv1connect.RouterServiceGenerateStreamProcedure: access.Open,
 	routerv1connect.RouterServiceEmbedProcedure:          access.Open,
 	routerv1connect.RouterServiceCountTokensProcedure:    access.Open,
-	routerv1connect.RouterServiceListModelsProcedure:     access.Open,
+	routerv1connect.RouterServiceListModelsProcedure:     access.OpenOrRead, // admins see the whole catalog
 	// Routers and workers feed on these.
 	promptsv1connect.PromptServiceWatchPromptsProcedure:    access.Read,
 	quotav1connect.QuotaServiceWatchPricesProcedure:        access.Read,

@@ -156,4 +156,4 @@ func (f *fakeRouter) DoEmbed(context.Context, *routerv1.EmbedRequest, router.Sur
 	return &routerv1.EmbedResponse{}, nil
 }
 
-func (f *fakeRouter) Models() []*routerv1.Model { return nil }
+func (f *fakeRouter) ModelsFor(context.Context) ([]*routerv1.Model, error) { return nil, nil }

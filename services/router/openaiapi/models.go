@@ -25,8 +25,12 @@ func (h *Handler) model(m *routerv1.Model) modelObject {
 	return modelObject{ID: m.GetName(), Object: "model", Created: h.created, OwnedBy: m.GetProvider()}
 }
 
-func (h *Handler) listModels(w http.ResponseWriter) {
-	models := h.router.Models()
+func (h *Handler) listModels(w http.ResponseWriter, r *http.Request) {
+	models, err := h.router.ModelsFor(r.Context())
+	if err != nil {
+		h.writeError(w, err)
+		return
+	}
 	out := modelList{Object: "list", Data: make([]modelObject, len(models))}
 	for i, m := range models {
 		out.Data[i] = h.model(m)
@@ -36,8 +40,13 @@ func (h *Handler) listModels(w http.ResponseWriter) {
 	}
 }
 
-func (h *Handler) getModel(w http.ResponseWriter, name string) {
-	for _, m := range h.router.Models() {
+func (h *Handler) getModel(w http.ResponseWriter, r *http.Request, name string) {
+	models, err := h.router.ModelsFor(r.Context())
+	if err != nil {
+		h.writeError(w, err)
+		return
+	}
+	for _, m := range models {
 		if m.GetName() == name {
 			if err := jsonhttp.WriteJSON(w, http.StatusOK, h.model(m)); err != nil {
 				h.logger.Debug("openai surface: write response", "err", err)

@@ -31,8 +31,9 @@ type Router interface {
 	DoStream(ctx context.Context, req *mcpv1.Request, surface router.Surface, emit func(*mcpv1.StreamEvent) error) error
 	// DoEmbed embeds a validated request's inputs.
 	DoEmbed(ctx context.Context, req *routerv1.EmbedRequest, surface router.Surface) (*routerv1.EmbedResponse, error)
-	// Models lists the catalog.
-	Models() []*routerv1.Model
+	// ModelsFor lists the catalog models the caller may call, or why the
+	// caller was refused.
+	ModelsFor(ctx context.Context) ([]*routerv1.Model, error)
 }
 
 // Patterns are the paths to mount the handler on.
@@ -67,11 +68,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case path == "/v1/models" || path == "/v1/models/":
 		if h.method(w, r, http.MethodGet) {
-			h.listModels(w)
+			h.listModels(w, r)
 		}
 	case strings.HasPrefix(path, "/v1/models/"):
 		if h.method(w, r, http.MethodGet) {
-			h.getModel(w, strings.TrimPrefix(path, "/v1/models/"))
+			h.getModel(w, r, strings.TrimPrefix(path, "/v1/models/"))
 		}
 	default:
 		e := apierror.New(mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND, "Unknown request URL: %s %s.", r.Method, path)
