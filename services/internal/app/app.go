@@ -44,7 +44,12 @@ import (
 
 // deps is what a module's init may use.
 type deps struct {
-	ctx    context.Context
+	ctx context.Context
+	// flush ends once the server has drained the requests from outside the
+	// process, before in-process connections close: the work that flushes
+	// to this process's services as it stops (call log, quota settlements
+	// and leases, admin actions) runs on it, so that it still reaches them.
+	flush  context.Context
 	err    error // set by an init that failed
 	cfg    Config
 	logger *slog.Logger
@@ -158,7 +163,7 @@ var modules = []module{
 		leaseCfg.FailOpen = d.cfg.Quota.FailOpen
 		leases := quotalease.New(d.target("quota", d.cfg.Quota.Addr), leaseCfg, d.logger.With("service", "router", "component", "quotalease"))
 		leasesDone := make(chan struct{})
-		go func() { defer close(leasesDone); leases.Run(d.ctx) }()
+		go func() { defer close(leasesDone); leases.Run(d.flush) }()
 		d.stopped = append(d.stopped, leasesDone)
 		svc.Use(router.Hooks{Quota: leases})
 		// The call log: batched to the audit service, spooled to disk when
@@ -175,7 +180,7 @@ var modules = []module{
 		if err != nil {
 			d.err = fmt.Errorf("call log: %w", err)
 		} else {
-			go callLog.Run(d.ctx)
+			go callLog.Run(d.flush)
 			d.stopped = append(d.stopped, callLog.Done())
 			svc.Use(router.Hooks{Audit: calllog.Tee(callLog, calllog.Metrics(metrics), calllog.Traces())})
 		}
@@ -247,7 +252,15 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 		// All in one process: the services share a random identity.
 		cfg.KeyVault.InternalToken = access.NewToken()
 	}
-	d := &deps{ctx: ctx, cfg: cfg, logger: logger, server: srv, db: db, names: names}
+	flush, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFlush()
+	d := &deps{ctx: ctx, flush: flush, cfg: cfg, logger: logger, server: srv, db: db, names: names}
+	srv.OnDrained(func() {
+		stopFlush()
+		for _, done := range d.stopped {
+			<-done
+		}
+	})
 	if cfg.Consul.Addr != "" {
 		if d.discovery, err = discovery.New(cfg.Consul, logger.With("component", "discovery")); err != nil {
 			return err
@@ -302,6 +315,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(net.Ad
 	// instance leave Consul (its health check already fails, so clients
 	// have stopped choosing it).
 	deregister(d.discovery, registered, logger)
+	stopFlush() // done already, unless serving failed
 	for _, done := range d.stopped {
 		<-done
 	}

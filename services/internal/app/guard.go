@@ -60,7 +60,7 @@ func guard(d *deps) {
 	actions := access.NewActionLog(
 		auditv1connect.NewAuditServiceClient(auditTarget.Client, auditTarget.BaseURL),
 		d.logger.With("component", "admin-actions"))
-	go actions.Run(d.ctx)
+	go actions.Run(d.flush)
 	d.stopped = append(d.stopped, actions.Done())
 	d.server.Guard(access.NewGuard(access.GuardConfig{
 		Required:      d.cfg.KeyVault.AuthRequired,

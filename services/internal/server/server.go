@@ -34,12 +34,15 @@ type Server struct {
 	memory   *dial.Memory
 	// draining is closed when a graceful shutdown starts.
 	draining chan struct{}
+	// drained runs once external requests are drained, before in-process
+	// connections close.
+	drained []func()
 }
 
-// New returns a server with the shared interceptors ready.
 // compressMinBytes is the smallest response body Connect handlers compress.
 const compressMinBytes = 1024
 
+// New returns a server with the shared interceptors ready.
 func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	vi, err := newValidationInterceptor()
 	if err != nil {
@@ -115,23 +118,41 @@ func (s *Server) handler() http.Handler {
 // connections.
 const inProcessGrace = 2 * time.Second
 
+// OnDrained runs f during a graceful shutdown, once requests from outside
+// the process are drained and before in-process connections close: work
+// that still calls this process's services as it stops (flushing the call
+// log, returning quota leases) finishes in f.
+func (s *Server) OnDrained(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drained = append(s.drained, f)
+}
+
 // Serve serves on ln until ctx is done, then drains in-flight requests for
-// up to the shutdown timeout.
+// up to the shutdown timeout, runs the OnDrained functions and closes the
+// in-process connections.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	protocols := new(http.Protocols)
-	protocols.SetHTTP1(true)
-	protocols.SetUnencryptedHTTP2(true)
-	srv := &http.Server{
-		Handler:           s.handler(),
-		Protocols:         protocols,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	handler := s.handler()
+	newServer := func() *http.Server {
+		protocols := new(http.Protocols)
+		protocols.SetHTTP1(true)
+		protocols.SetUnencryptedHTTP2(true)
+		return &http.Server{
+			Handler:           handler,
+			Protocols:         protocols,
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		}
 	}
+	// One server for the listener, one for in-process clients, so that
+	// they stop one after the other.
+	srv, mem := newServer(), newServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go func() { _ = srv.Serve(s.memory) }()
+	go func() { _ = mem.Serve(s.memory) }()
 	select {
 	case err := <-errc:
+		_ = mem.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -141,18 +162,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	close(s.draining)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- srv.Shutdown(shutdownCtx) }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(inProcessGrace):
-		// An in-process HTTP/2 connection accepted as the shutdown began
-		// may never be told to go away, and would hold the shutdown until
-		// its timeout. In-process clients are this process's own and are
-		// stopping too: after a grace period their connections are closed.
+	err := srv.Shutdown(shutdownCtx)
+	s.mu.Lock()
+	drained := s.drained
+	s.mu.Unlock()
+	for _, f := range drained {
+		f()
+	}
+	// An in-process HTTP/2 connection may never be told to go away, and
+	// would hold the shutdown until its timeout. In-process clients are
+	// this process's own and have stopped: after a grace period their
+	// connections are closed.
+	memCtx, cancelMem := context.WithTimeout(context.WithoutCancel(ctx), inProcessGrace)
+	defer cancelMem()
+	if mem.Shutdown(memCtx) != nil {
 		s.memory.CloseConns()
-		err = <-done
 	}
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
