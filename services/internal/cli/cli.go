@@ -125,7 +125,11 @@ func newFlagSet(name, summary string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stdout, "Usage: manifold %s [flags]\n\n%s\n\nFlags (also MANIFOLD_<FLAG> environment variables and --config YAML keys):\n", name, summary)
+		also := "also MANIFOLD_<FLAG> environment variables"
+		if fs.Lookup("config") != nil {
+			also += " and --config YAML keys"
+		}
+		fmt.Fprintf(env.Stdout, "Usage: manifold %s [flags]\n\n%s\n\nFlags (%s):\n", name, summary, also)
 		// PrintDefaults writes "  -name"; Manifold documents "--name".
 		var b strings.Builder
 		fs.SetOutput(&b)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -77,8 +78,13 @@ func checkHelp(t *testing.T, cmd ...string) (verbs []string) {
 			verbs = strings.Split(m[2], "|")
 			continue
 		}
-		if flags := describedFlags(t, name, stdout); len(flags) == 0 && name != "version" {
+		flags := describedFlags(t, name, stdout)
+		if len(flags) == 0 && name != "version" {
 			t.Errorf("manifold %s %s: help lists no flags:\n%s", name, help, stdout)
+		}
+		// Only commands that take --config may point to it.
+		if strings.Contains(stdout, "--config YAML keys") != slices.Contains(flags, "config") {
+			t.Errorf("manifold %s %s: the help's mention of --config YAML keys does not match its flags %v", name, help, flags)
 		}
 	}
 	return verbs
