@@ -1,7 +1,10 @@
 """Streams an answer from a Manifold gateway over gRPC with the generated
 Python client (gen/python), using Debian's python3-grpcio and
-python3-protobuf:
+python3-protobuf. The messages import buf/validate/validate_pb2, which is
+generated from protovalidate's module and not committed: `make generate`
+(or `make test`) writes it under gen/python first.
 
+    make generate
     PYTHONPATH=gen/python /usr/bin/python3 examples/python/stream.py \
         --server localhost:8080 "Hello, Manifold!"
 
