@@ -270,7 +270,8 @@ class KeyVaultServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ListAdminKeys(self, request, context):
-        """ListAdminKeys lists admin keys, newest first. Admin.
+        """ListAdminKeys lists admin keys, newest first (no secrets). Any admin
+        role.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

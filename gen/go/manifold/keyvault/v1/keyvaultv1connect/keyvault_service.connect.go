@@ -143,7 +143,8 @@ type KeyVaultServiceClient interface {
 	// CreateAdminKey creates an admin key and returns its secret, once.
 	// Admin.
 	CreateAdminKey(context.Context, *connect.Request[v1.CreateAdminKeyRequest]) (*connect.Response[v1.CreateAdminKeyResponse], error)
-	// ListAdminKeys lists admin keys, newest first. Admin.
+	// ListAdminKeys lists admin keys, newest first (no secrets). Any admin
+	// role.
 	ListAdminKeys(context.Context, *connect.Request[v1.ListAdminKeysRequest]) (*connect.Response[v1.ListAdminKeysResponse], error)
 	// RevokeAdminKey revokes an admin key for good. Refuses, with
 	// FAILED_PRECONDITION, to revoke the last active key with role admin.
@@ -476,7 +477,8 @@ type KeyVaultServiceHandler interface {
 	// CreateAdminKey creates an admin key and returns its secret, once.
 	// Admin.
 	CreateAdminKey(context.Context, *connect.Request[v1.CreateAdminKeyRequest]) (*connect.Response[v1.CreateAdminKeyResponse], error)
-	// ListAdminKeys lists admin keys, newest first. Admin.
+	// ListAdminKeys lists admin keys, newest first (no secrets). Any admin
+	// role.
 	ListAdminKeys(context.Context, *connect.Request[v1.ListAdminKeysRequest]) (*connect.Response[v1.ListAdminKeysResponse], error)
 	// RevokeAdminKey revokes an admin key for good. Refuses, with
 	// FAILED_PRECONDITION, to revoke the last active key with role admin.

@@ -1512,7 +1512,8 @@ export const KeyVaultService: GenService<{
     output: typeof CreateAdminKeyResponseSchema;
   },
   /**
-   * ListAdminKeys lists admin keys, newest first. Admin.
+   * ListAdminKeys lists admin keys, newest first (no secrets). Any admin
+   * role.
    *
    * @generated from rpc manifold.keyvault.v1.KeyVaultService.ListAdminKeys
    */
