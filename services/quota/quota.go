@@ -191,10 +191,10 @@ func (s *Service) ListPrices(ctx context.Context, req *connect.Request[quotav1.L
 	return connect.NewResponse(out), nil
 }
 
-// DeletePrice removes a model's price.
+// DeletePrice removes a model's price; NOT_FOUND when it has none.
 func (s *Service) DeletePrice(ctx context.Context, req *connect.Request[quotav1.DeletePriceRequest]) (*connect.Response[quotav1.DeletePriceResponse], error) {
 	if err := s.store.DeletePrice(ctx, req.Msg.GetModel()); err != nil {
-		return nil, storeError(err, "price")
+		return nil, storeError(err, fmt.Sprintf("price of model %q", req.Msg.GetModel()))
 	}
 	return connect.NewResponse(&quotav1.DeletePriceResponse{}), nil
 }
@@ -276,10 +276,10 @@ func (s *Service) ListBudgets(ctx context.Context, req *connect.Request[quotav1.
 	return connect.NewResponse(out), nil
 }
 
-// DeleteBudget removes a budget.
+// DeleteBudget removes a budget; NOT_FOUND when there is none.
 func (s *Service) DeleteBudget(ctx context.Context, req *connect.Request[quotav1.DeleteBudgetRequest]) (*connect.Response[quotav1.DeleteBudgetResponse], error) {
 	if err := s.store.DeleteBudget(ctx, req.Msg.GetId()); err != nil {
-		return nil, storeError(err, "budget")
+		return nil, storeError(err, fmt.Sprintf("budget %q", req.Msg.GetId()))
 	}
 	return connect.NewResponse(&quotav1.DeleteBudgetResponse{}), nil
 }
@@ -349,10 +349,10 @@ func (s *Service) ListRateLimits(ctx context.Context, req *connect.Request[quota
 	return connect.NewResponse(out), nil
 }
 
-// DeleteRateLimit removes a rate limit.
+// DeleteRateLimit removes a rate limit; NOT_FOUND when there is none.
 func (s *Service) DeleteRateLimit(ctx context.Context, req *connect.Request[quotav1.DeleteRateLimitRequest]) (*connect.Response[quotav1.DeleteRateLimitResponse], error) {
 	if err := s.store.DeleteRateLimit(ctx, req.Msg.GetId()); err != nil {
-		return nil, storeError(err, "rate limit")
+		return nil, storeError(err, fmt.Sprintf("rate limit %q", req.Msg.GetId()))
 	}
 	return connect.NewResponse(&quotav1.DeleteRateLimitResponse{}), nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -328,6 +329,70 @@ func TestUsageReport(t *testing.T) {
 		_, err = c.GetUsageReport(ctx, connect.NewRequest(&quotav1.GetUsageReportRequest{Range: &quotav1.TimeRange{Start: timestamppb.New(day1), End: timestamppb.New(day1)}}))
 		if connect.CodeOf(err) != connect.CodeInvalidArgument {
 			t.Fatalf("empty range: %v", err)
+		}
+	})
+}
+
+// TestDeleteMissing: deleting a price, budget or rate limit that does not
+// exist fails with NOT_FOUND naming it and changes nothing (the price
+// catalog's revision stays, so routers' watches see no change); deleting
+// one that exists succeeds once, then is NOT_FOUND too.
+func TestDeleteMissing(t *testing.T) {
+	each(t, func(t *testing.T, c quotav1connect.QuotaServiceClient, svc *quota.Service) {
+		ctx := t.Context()
+		if _, err := c.PutPrice(ctx, connect.NewRequest(&quotav1.PutPriceRequest{Price: &quotav1.Price{Model: "m", InputPerMtokMicros: 1}})); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PutBudget(ctx, connect.NewRequest(budget("b", quotav1.SubjectKind_SUBJECT_KIND_TEAM, "a", 1000))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PutRateLimit(ctx, connect.NewRequest(&quotav1.PutRateLimitRequest{RateLimit: &quotav1.RateLimit{Id: "l", RequestsPerMinute: 5}})); err != nil {
+			t.Fatal(err)
+		}
+		rev, err := svc.Store().PriceRevision(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deletes := []struct {
+			what string
+			del  func(id string) error
+		}{
+			{"price of model", func(id string) error {
+				_, err := c.DeletePrice(ctx, connect.NewRequest(&quotav1.DeletePriceRequest{Model: id}))
+				return err
+			}},
+			{"budget", func(id string) error {
+				_, err := c.DeleteBudget(ctx, connect.NewRequest(&quotav1.DeleteBudgetRequest{Id: id}))
+				return err
+			}},
+			{"rate limit", func(id string) error {
+				_, err := c.DeleteRateLimit(ctx, connect.NewRequest(&quotav1.DeleteRateLimitRequest{Id: id}))
+				return err
+			}},
+		}
+		for _, d := range deletes {
+			err := d.del("nope")
+			if connect.CodeOf(err) != connect.CodeNotFound || detail(t, err).Class != mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND ||
+				!strings.Contains(err.Error(), d.what+` "nope" not found`) {
+				t.Errorf("delete a missing %s: %v, want not_found naming it", d.what, err)
+			}
+		}
+		if got, err := svc.Store().PriceRevision(ctx); err != nil || got != rev {
+			t.Errorf("price revision %d (%v) after deleting a missing price, want %d", got, err, rev)
+		}
+		prices, _ := c.ListPrices(ctx, connect.NewRequest(&quotav1.ListPricesRequest{}))
+		budgets, _ := c.ListBudgets(ctx, connect.NewRequest(&quotav1.ListBudgetsRequest{}))
+		limits, _ := c.ListRateLimits(ctx, connect.NewRequest(&quotav1.ListRateLimitsRequest{}))
+		if len(prices.Msg.GetPrices()) != 1 || len(budgets.Msg.GetBudgets()) != 1 || len(limits.Msg.GetRateLimits()) != 1 {
+			t.Fatalf("after failed deletes: %v %v %v, want each resource still there", prices.Msg, budgets.Msg, limits.Msg)
+		}
+		for i, id := range []string{"m", "b", "l"} {
+			if err := deletes[i].del(id); err != nil {
+				t.Errorf("delete %s %q: %v", deletes[i].what, id, err)
+			}
+			if err := deletes[i].del(id); connect.CodeOf(err) != connect.CodeNotFound {
+				t.Errorf("delete %s %q again: %v, want not_found", deletes[i].what, id, err)
+			}
 		}
 	})
 }

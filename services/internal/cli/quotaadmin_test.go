@@ -67,6 +67,17 @@ func TestPricesBudgetsLimits(t *testing.T) {
 	if out := admin("budgets", "list") + admin("limits", "list"); strings.Contains(out, "docs-") {
 		t.Errorf("after deletes:\n%s", out)
 	}
+	// Deleting what is not there (any more) is not_found, not "DELETED".
+	for _, args := range [][]string{
+		{"budgets", "delete", "--id", "docs-monthly"},
+		{"limits", "delete", "--id", "nope"},
+		{"prices", "delete", "--model", "demo"},
+	} {
+		code, out, errOut := as(testAdminToken, args...)
+		if code != cli.ExitError || out != "" || !strings.Contains(errOut, "not_found") || !strings.Contains(errOut, `"`+args[3]+`"`) {
+			t.Errorf("manifold %s: exit %d, stdout %q, stderr %q; want exit 1 and not_found naming it", strings.Join(args, " "), code, out, errOut)
+		}
+	}
 }
 
 // lineWith returns the first line of out that starts with prefix.

@@ -98,12 +98,16 @@ func (s *Store) PriceRevision(ctx context.Context) (int64, error) {
 	return r, err
 }
 
-// DeletePrice removes a model's price; deleting a missing one is a no-op.
+// DeletePrice removes a model's price, or fails with ErrNotFound (changing
+// nothing, not even the catalog revision) when it has none.
 func (s *Store) DeletePrice(ctx context.Context, model string) error {
 	return s.tx(ctx, func(q *quotadb.Queries) error {
 		n, err := q.DeletePrice(ctx, model)
-		if err != nil || n == 0 {
+		if err != nil {
 			return err
+		}
+		if n == 0 {
+			return ErrNotFound
 		}
 		_, err = q.BumpRevision(ctx, priceRevision)
 		return err
@@ -188,10 +192,10 @@ func (s *Store) ListBudgets(ctx context.Context, subject *quotav1.Subject, after
 	return out, nil
 }
 
-// DeleteBudget removes a budget; its leases die at their next renewal.
+// DeleteBudget removes a budget, or fails with ErrNotFound when there is
+// none; its leases die at their next renewal.
 func (s *Store) DeleteBudget(ctx context.Context, id string) error {
-	_, err := s.q.DeleteBudget(ctx, id)
-	return err
+	return deleted(s.q.DeleteBudget(ctx, id))
 }
 
 // withStatus adds the current period's status, dropping expired holds first.
@@ -328,10 +332,21 @@ func (s *Store) ListRateLimits(ctx context.Context, subject *quotav1.Subject, af
 	return out, nil
 }
 
-// DeleteRateLimit removes a rate limit.
+// DeleteRateLimit removes a rate limit, or fails with ErrNotFound when
+// there is none.
 func (s *Store) DeleteRateLimit(ctx context.Context, id string) error {
-	_, err := s.q.DeleteRateLimit(ctx, id)
-	return err
+	return deleted(s.q.DeleteRateLimit(ctx, id))
+}
+
+// deleted is the outcome of a DELETE that affected n rows.
+func deleted(n int64, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return ErrNotFound
+	}
+	return nil
 }
 
 func rateLimitOf(r quotadb.QuotaRateLimit) *quotav1.RateLimit {
