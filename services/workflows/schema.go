@@ -3,6 +3,7 @@ package workflows
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,7 +16,18 @@ import (
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 )
 
-// compileSchema compiles a chain's input schema (JSON Schema 2020-12).
+// schemaBase and schemaURL name a chain's input schema while it compiles.
+// A relative name would be resolved against the server's working directory,
+// which would then show in errors, and references would be loaded from its
+// files.
+const (
+	schemaBase = "mem:///"
+	schemaURL  = schemaBase + "input_schema.json"
+)
+
+// compileSchema compiles a chain's input schema (JSON Schema 2020-12). It
+// loads nothing: references must point within the schema (or at the
+// standard metaschemas). Errors are one line, without internal names.
 func compileSchema(s *structpb.Struct) (*jsonschema.Schema, error) {
 	doc, err := decodeJSON(s)
 	if err != nil {
@@ -23,10 +35,42 @@ func compileSchema(s *structpb.Struct) (*jsonschema.Schema, error) {
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource("input.json", doc); err != nil {
-		return nil, err
+	c.UseLoader(jsonschema.SchemeURLLoader{})
+	if err := c.AddResource(schemaURL, doc); err != nil {
+		return nil, schemaError(err)
 	}
-	return c.Compile("input.json")
+	sch, err := c.Compile(schemaURL)
+	if err != nil {
+		return nil, schemaError(err)
+	}
+	return sch, nil
+}
+
+// schemaError makes a compile error one readable line: the metaschema's
+// complaints with their locations, or the library's message without the
+// schema's internal name.
+func schemaError(err error) error {
+	var invalid *jsonschema.SchemaValidationError
+	var load *jsonschema.LoadURLError
+	switch {
+	case errors.As(err, &invalid):
+		if ve, ok := invalid.Err.(*jsonschema.ValidationError); ok {
+			return errors.New(describe(ve))
+		}
+	case errors.As(err, &load):
+		return fmt.Errorf("cannot load %q: only references within the schema are supported", strings.TrimPrefix(load.URL, schemaBase))
+	}
+	return errors.New(strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), schemaBase, "")), " "))
+}
+
+// describe lists the innermost causes of a validation error as
+// "location: reason", separated by "; ".
+func describe(ve *jsonschema.ValidationError) string {
+	var parts []string
+	for _, c := range leaves(ve) {
+		parts = append(parts, fmt.Sprintf("/%s: %s", strings.Join(c.InstanceLocation, "/"), c.ErrorKind.LocalizedString(english)))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // decodeJSON turns a Struct into the values jsonschema works on.
@@ -67,12 +111,7 @@ func checkInput(schema *structpb.Struct, input map[string]any) (map[string]any, 
 	if err := sch.Validate(v); err != nil {
 		msg := err.Error()
 		if ve, ok := err.(*jsonschema.ValidationError); ok {
-			var parts []string
-			for _, c := range leaves(ve) {
-				loc := "/" + strings.Join(c.InstanceLocation, "/")
-				parts = append(parts, fmt.Sprintf("%s: %s", loc, c.ErrorKind.LocalizedString(english)))
-			}
-			msg = strings.Join(parts, "; ")
+			msg = describe(ve)
 		}
 		return nil, apierror.Invalid("input", "the input does not match the chain's input schema: %s", msg)
 	}
