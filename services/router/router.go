@@ -112,6 +112,31 @@ type attemptFunc func(ctx context.Context, bt *boundTarget, call *provider.Call,
 
 // run tries the plan's targets under the route's retry policy.
 func (s *Service) run(ctx context.Context, p *plan, r *mcpv1.Request, stream bool, do attemptFunc) (*boundTarget, []*mcpv1.Attempt, error) {
+	bt, attempts, err := s.tryTargets(ctx, p, r, stream, do)
+	return bt, attempts, callerError(err)
+}
+
+// callerError is what the caller is told of a failed call. A provider that
+// refuses the gateway's own credential (authentication or permission) is
+// the gateway's problem, not the caller's key: the caller is told that the
+// provider is unavailable, without the provider's words, which may quote
+// the credential. The attempts keep the provider's answer for the call log.
+func callerError(err error) error {
+	if err == nil {
+		return nil
+	}
+	e := apierror.As(err)
+	if e.Provider == "" || e.Class != mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION && e.Class != mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED {
+		return err
+	}
+	out := apierror.New(mcpv1.ErrorClass_ERROR_CLASS_UNAVAILABLE, "provider %q refused the gateway's credentials; the gateway's operator must fix them", e.Provider)
+	out.Provider = e.Provider
+	return out
+}
+
+// tryTargets makes the attempts of a call, target after target, under the
+// route's retry policy.
+func (s *Service) tryTargets(ctx context.Context, p *plan, r *mcpv1.Request, stream bool, do attemptFunc) (*boundTarget, []*mcpv1.Attempt, error) {
 	route := p.route
 	policy := route.GetRetry()
 	if d := route.GetTotalTimeout().AsDuration(); d > 0 {

@@ -451,3 +451,25 @@ func TestPIIGuardrail(t *testing.T) {
 		t.Errorf("route without the guardrail: upstream got %s, want the text unchanged", body)
 	}
 }
+
+// TestProviderRefusesCredential: a provider refusing the gateway's own
+// credential is not the caller's authentication failure. The caller is
+// told the provider is unavailable, without the provider's words (which
+// quote part of the key).
+func TestProviderRefusesCredential(t *testing.T) {
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		p := newPair(t)
+		route := &routerv1.Route{Name: "refused", Targets: []*routerv1.Target{{Model: "openai-model"}}, Retry: &routerv1.RetryPolicy{MaxAttempts: 1}}
+		p.svc = newService(t, spec([]*upstream{p.primary, p.secondary}, route))
+		p.client = serve(t, p.svc)
+		p.primary.Script(emulator.Fault{Status: status, Body: `{"error":{"message":"Incorrect API key provided: sk-gatew**************wxyz.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`})
+		_, err := generate(t, p.client, ask("refused", "Hello."))
+		code, d := connectError(t, err)
+		if code != connect.CodeUnavailable || d.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_UNAVAILABLE || d.GetProvider() == "" {
+			t.Errorf("upstream %d: %v %v, want unavailable naming the provider", status, code, d)
+		}
+		if strings.Contains(d.GetMessage(), "sk-") || strings.Contains(d.GetMessage(), "Incorrect API key") || strings.Contains(err.Error(), "sk-") {
+			t.Errorf("upstream %d: the caller sees the provider's words: %v", status, err)
+		}
+	}
+}
