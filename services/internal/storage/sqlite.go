@@ -40,6 +40,16 @@ func openSQLite(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	// The database holds key hashes, encrypted credentials and call bodies:
+	// only its owner may read it. SQLite gives the WAL and shared-memory
+	// files the database file's mode, so creating it first is enough.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
 	sqlDB, err := sql.Open("sqlite", sqliteDSN(path))
 	if err != nil {
 		return nil, err
