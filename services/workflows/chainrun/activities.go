@@ -205,7 +205,8 @@ type DecisionRecord struct {
 
 // RecordDecision writes a timeout decision to the audit service's
 // admin-action log, as the workflow service, with an id derived from the
-// run and step so that a retry records it once.
+// run and step so that a retry records it once. It is filed like a
+// person's decision (ApproveStep/RejectStep on resource "step" of the run).
 func (a *Activities) RecordDecision(ctx context.Context, d DecisionRecord) error {
 	if a.Audit == nil {
 		return nil
@@ -223,7 +224,7 @@ func (a *Activities) RecordDecision(ctx context.Context, d DecisionRecord) error
 	_, err := a.Audit.RecordAdminActions(ctx, connect.NewRequest(&auditv1.RecordAdminActionsRequest{Actions: []*auditv1.AdminAction{{
 		Id: "aa_timeout_" + hex.EncodeToString(sum[:12]), Time: timestamppb.New(d.At),
 		Actor:  &auditv1.Actor{Kind: auditv1.ActorKind_ACTOR_KIND_SERVICE, Id: "workflows", User: "system"},
-		Action: action, ResourceType: "run_approval", ResourceId: d.RunID, Comment: comment,
+		Action: action, ResourceType: "step", ResourceId: d.RunID, Comment: comment,
 	}}}))
 	if err != nil {
 		return fmt.Errorf("record decision: %s", apierror.As(err).Error())

@@ -333,16 +333,24 @@ func TestApprovalReject(t *testing.T) {
 	}
 }
 
-// Nobody decides: the policy applies at the deadline.
+// Nobody decides: the policy applies at the deadline. A rejection by
+// timeout ends the run REJECTED with a TIMEOUT error saying so, not a
+// permission refusal; the audit record is filed like a person's decision.
 func TestApprovalTimeoutPolicies(t *testing.T) {
+	const (
+		timedOut          = `approval of step "review" timed out: nobody decided in time, so its timeout policy rejected it`
+		timedOutEscalated = `approval of step "review" timed out after escalation: nobody decided in time, so its timeout policy rejected it`
+	)
 	cases := []struct {
 		action   workflowsv1.ApprovalTimeoutAction
 		status   workflowsv1.RunStatus
 		decision workflowsv1.ApprovalDecision
+		class    mcpv1.ErrorClass
+		message  string
 	}{
-		{workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_REJECT, workflowsv1.RunStatus_RUN_STATUS_REJECTED, workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_REJECTED},
-		{workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_APPROVE, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED, workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_APPROVED},
-		{workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_ESCALATE, workflowsv1.RunStatus_RUN_STATUS_REJECTED, workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_REJECTED},
+		{workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_REJECT, workflowsv1.RunStatus_RUN_STATUS_REJECTED, workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_REJECTED, mcpv1.ErrorClass_ERROR_CLASS_TIMEOUT, timedOut},
+		{workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_APPROVE, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED, workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_APPROVED, mcpv1.ErrorClass_ERROR_CLASS_UNSPECIFIED, ""},
+		{workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_ESCALATE, workflowsv1.RunStatus_RUN_STATUS_REJECTED, workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_REJECTED, mcpv1.ErrorClass_ERROR_CLASS_TIMEOUT, timedOutEscalated},
 	}
 	for _, c := range cases {
 		t.Run(c.action.String(), func(t *testing.T) {
@@ -351,9 +359,12 @@ func TestApprovalTimeoutPolicies(t *testing.T) {
 			audit := &fakeAudit{}
 			chainrun.Register(env, &chainrun.Activities{Router: draftRouter(), HTTP: httptool.New(), Audit: audit})
 			run := start(t, env, approvalChain(policy(c.action)), nil)
-			if len(audit.actions) != 1 || audit.actions[0].GetResourceId() != "run-1" || audit.actions[0].GetActor().GetUser() != "system" ||
-				!strings.Contains(audit.actions[0].GetComment(), "by its timeout policy") {
-				t.Fatalf("audited %v", audit.actions)
+			if len(audit.actions) != 1 || audit.actions[0].GetResourceType() != "step" || audit.actions[0].GetResourceId() != "run-1" ||
+				audit.actions[0].GetActor().GetUser() != "system" || !strings.Contains(audit.actions[0].GetComment(), "by its timeout policy") {
+				t.Fatalf("audited %v; want one action on resource step run-1 by system", audit.actions)
+			}
+			if e := run.GetError(); e.GetErrorClass() != c.class || e.GetMessage() != c.message {
+				t.Fatalf("run error %v %q; want %v %q", e.GetErrorClass(), e.GetMessage(), c.class, c.message)
 			}
 			recs := run.GetSteps()[1].GetApprovals()
 			if run.GetStatus() != c.status || len(recs) != 1 || recs[0].GetDecision() != c.decision || recs[0].GetDecidedBy() != "system" {
@@ -425,6 +436,49 @@ func TestToolApproval(t *testing.T) {
 	defer mu.Unlock()
 	if len(seen) != 1 {
 		t.Fatalf("tool saw %v", seen)
+	}
+}
+
+// Nobody decides a gated tool call: with the REJECT policy the run ends
+// REJECTED with a TIMEOUT error; with on_reject RETURN_TO_MODEL the model
+// is told nobody approved the call in time, and the tool is never called.
+func TestToolApprovalTimeout(t *testing.T) {
+	srv, seen, mu := weatherServer(t)
+	for _, onReject := range []workflowsv1.ApprovalRejectAction{
+		workflowsv1.ApprovalRejectAction_APPROVAL_REJECT_ACTION_UNSPECIFIED,
+		workflowsv1.ApprovalRejectAction_APPROVAL_REJECT_ACTION_RETURN_TO_MODEL,
+	} {
+		t.Run(onReject.String(), func(t *testing.T) {
+			router := &scriptedRouter{script: []func(*mcpv1.Request) *mcpv1.Response{
+				func(*mcpv1.Request) *mcpv1.Response { return toolCall("c1", "weather", `{"city":"Oslo"}`) },
+				func(req *mcpv1.Request) *mcpv1.Response { return text(strings.Join(toolResults(req), "")) },
+			}}
+			p := policy(workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_REJECT)
+			p.OnReject = onReject
+			run := start(t, newEnv(t, router), &workflowsv1.ChainSpec{
+				Tools: []*workflowsv1.ToolDefinition{weatherTool(srv)},
+				Steps: []*workflowsv1.Step{{Id: "ask", Kind: &workflowsv1.Step_ToolLoop{ToolLoop: &workflowsv1.ToolLoopStep{
+					Call:  &workflowsv1.ModelCallStep{Model: "demo", Input: &workflowsv1.ModelCallStep_Messages{Messages: userMessage("hi")}},
+					Tools: []string{"weather"}, MaxIterations: 3,
+					Approvals: []*workflowsv1.ToolApproval{{Tool: "weather", Policy: p}},
+				}}}},
+			}, nil)
+			if onReject == workflowsv1.ApprovalRejectAction_APPROVAL_REJECT_ACTION_RETURN_TO_MODEL {
+				if run.GetStatus() != workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED || run.GetOutput().GetStructValue().AsMap()["text"] != "the call was rejected: nobody approved it in time" {
+					t.Fatalf("run %v, output %v", run.GetStatus(), run.GetOutput())
+				}
+			} else {
+				want := `tool call weather of step "ask" timed out: nobody decided in time, so its timeout policy rejected it`
+				if e := run.GetError(); run.GetStatus() != workflowsv1.RunStatus_RUN_STATUS_REJECTED || e.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_TIMEOUT || e.GetMessage() != want {
+					t.Fatalf("run %v, error %v %q; want REJECTED, TIMEOUT %q", run.GetStatus(), e.GetErrorClass(), e.GetMessage(), want)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(seen) != 0 {
+				t.Fatalf("the tool was called: %v", seen)
+			}
+		})
 	}
 }
 

@@ -496,10 +496,14 @@ func (r *runner) toolLoop(ctx workflow.Context, step *workflowsv1.Step, sr *work
 					}
 					if !approved(rec) {
 						if policy.GetOnReject() != workflowsv1.ApprovalRejectAction_APPROVAL_REJECT_ACTION_RETURN_TO_MODEL {
-							r.end(workflowsv1.RunStatus_RUN_STATUS_REJECTED, "tool call %s of step %q was rejected by %s", call.GetName(), step.GetId(), rec.GetDecidedBy())
+							r.rejected(rec, fmt.Sprintf("tool call %s of step %q", call.GetName(), step.GetId()))
 							return nil, errEnded
 						}
-						inv.Result, inv.IsError, run = "the call was rejected: "+rec.GetComment(), true, false
+						reason := rec.GetComment()
+						if timedOut(rec) {
+							reason = "nobody approved it in time"
+						}
+						inv.Result, inv.IsError, run = "the call was rejected: "+reason, true, false
 					}
 				}
 			}
@@ -563,6 +567,26 @@ func approved(rec *workflowsv1.ApprovalRecord) bool {
 	return d == workflowsv1.ApprovalDecision_APPROVAL_DECISION_APPROVED || d == workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_APPROVED
 }
 
+func timedOut(rec *workflowsv1.ApprovalRecord) bool {
+	return rec.GetDecision() == workflowsv1.ApprovalDecision_APPROVAL_DECISION_TIMED_OUT_REJECTED
+}
+
+// rejected ends the run REJECTED by a decision on what: a person's
+// rejection, or the timeout policy's, which is a TIMEOUT error rather than
+// a refusal.
+func (r *runner) rejected(rec *workflowsv1.ApprovalRecord, what string) {
+	if !timedOut(rec) {
+		r.end(workflowsv1.RunStatus_RUN_STATUS_REJECTED, "%s was rejected by %s", what, rec.GetDecidedBy())
+		return
+	}
+	after := ""
+	if rec.GetEscalated() {
+		after = " after escalation"
+	}
+	r.end(workflowsv1.RunStatus_RUN_STATUS_REJECTED, "%s timed out%s: nobody decided in time, so its timeout policy rejected it", what, after)
+	r.run.Error.ErrorClass = mcpv1.ErrorClass_ERROR_CLASS_TIMEOUT
+}
+
 // approvalStep waits for a decision on a value.
 func (r *runner) approvalStep(ctx workflow.Context, step *workflowsv1.Step, sr *workflowsv1.StepRun, a *workflowsv1.ApprovalStep) (any, error) {
 	subject, ok := r.resolve(a.GetSubject())
@@ -586,7 +610,7 @@ func (r *runner) approvalStep(ctx workflow.Context, step *workflowsv1.Step, sr *
 		return nil, err
 	}
 	if !approved(rec) {
-		r.end(workflowsv1.RunStatus_RUN_STATUS_REJECTED, "approval of step %q was rejected by %s", step.GetId(), rec.GetDecidedBy())
+		r.rejected(rec, fmt.Sprintf("approval of step %q", step.GetId()))
 		return nil, errEnded
 	}
 	return map[string]any{"approved": true, "decided_by": rec.GetDecidedBy(), "comment": rec.GetComment()}, nil
