@@ -191,7 +191,7 @@ func (a *Admission) admit(ctx context.Context, call *router.CallInfo) (router.Ti
 		return nil, err
 	}
 	n := need{cost: a.estimate(call), tokens: call.EstimatedInputTokens + call.MaxOutputTokens}
-	leases, err := a.hold(ctx, a.targetsOf(call), n)
+	leases, err := a.hold(ctx, a.targetsOf(call), n, call)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (a *Admission) AdmitAttempt(ctx context.Context, credential string, tokens 
 	}
 	a.mu.Unlock()
 	n := need{tokens: tokens}
-	leases, err := a.hold(ctx, []*target{t}, n)
+	leases, err := a.hold(ctx, []*target{t}, n, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -234,8 +234,10 @@ func (a *Admission) AdmitAttempt(ctx context.Context, credential string, tokens 
 }
 
 // hold reserves n on every lease of ts, topping leases up from the quota
-// service when they run short, and returns the leases drawn from.
-func (a *Admission) hold(ctx context.Context, ts []*target, n need) ([]*lease, error) {
+// service when they run short, and returns the leases drawn from. A call
+// (nil for an attempt on a credential) larger than a whole limit is
+// refused at once, without asking for a grant it could never use.
+func (a *Admission) hold(ctx context.Context, ts []*target, n need, call *router.CallInfo) ([]*lease, error) {
 	var short *lease
 	for range 4 {
 		leases, err := a.leasesOf(ctx, ts)
@@ -258,6 +260,11 @@ func (a *Admission) hold(ctx context.Context, ts []*target, n need) ([]*lease, e
 			}
 			a.mu.Unlock()
 			return leases, nil
+		}
+		if call != nil && short.usable(now) && n.of(short.unit) > short.limit {
+			err := tooLarge(short, n, call)
+			a.mu.Unlock()
+			return nil, err
 		}
 		backingOff := short.usable(now) && now.Before(short.exhaustedUntil)
 		a.mu.Unlock()
@@ -291,6 +298,31 @@ func (a *Admission) refusal(l *lease) error {
 	}
 	e.Message = fmt.Sprintf("%s is exceeded: limit %d %s per minute", l.name, l.limit, what)
 	e.RetryAfter = max(l.windowEnd.Sub(a.now()), time.Second)
+	return e
+}
+
+// tooLarge is the error for a call whose worst case is more than l's
+// whole limit (not just what is left of it): it would be refused in every
+// window or period, so it is an invalid request naming what the caller
+// can lower, without retry-after. a.mu must be held.
+func tooLarge(l *lease, n need, call *router.CallInfo) error {
+	_, id, _ := strings.Cut(l.name, ":")
+	e := &apierror.Error{Class: mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, Field: "request.sampling.max_output_tokens",
+		LimitName: l.name, LimitValue: l.limit}
+	in, out := call.EstimatedInputTokens, call.MaxOutputTokens
+	if l.unit == quotav1.LeaseUnit_LEASE_UNIT_COST_MICROS {
+		e.Message = fmt.Sprintf("the request may cost up to %d micro-dollars (about %d input and up to %d output tokens), more than budget %s allows in a whole period (%d micro-dollars); set a lower request.sampling.max_output_tokens",
+			n.cost, in, out, id, l.limit)
+		return e
+	}
+	e.Message = fmt.Sprintf("the request may use up to %d tokens (about %d input and up to %d output), more than rate limit %s allows (%d tokens per minute)",
+		n.tokens, in, out, id, l.limit)
+	if fit := l.limit - in; fit > 0 {
+		e.Message += fmt.Sprintf("; set request.sampling.max_output_tokens to at most %d", fit)
+	} else {
+		e.Field = "request.messages"
+		e.Message += "; the input alone does not fit"
+	}
 	return e
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,20 +136,87 @@ func TestFailedCallReleases(t *testing.T) {
 	}
 }
 
-// TestExhaustedBudgetRefuses checks the refusal's class and detail.
+// TestExhaustedBudgetRefuses checks the refusal's class and detail when
+// a call would fit the budget's limit but not what is left of it.
 func TestExhaustedBudgetRefuses(t *testing.T) {
 	db := quotatest.OpenSQLite(t)
 	_, url := quotatest.Serve(t, db, quota.DefaultConfig())
-	setup(t, client(url), &quotav1.Budget{Id: "tiny", Period: quotav1.BudgetPeriod_BUDGET_PERIOD_DAILY, LimitMicros: 100})
+	c := client(url)
+	setup(t, c, &quotav1.Budget{Id: "tiny", Period: quotav1.BudgetPeriod_BUDGET_PERIOD_DAILY, LimitMicros: 100})
+	// Another caller holds 80 of the 100 µ$.
+	if _, err := c.Reserve(t.Context(), connect.NewRequest(&quotav1.ReserveRequest{Scope: &quotav1.ChargeScope{BudgetIds: []string{"tiny"}},
+		IdempotencyKey: "other", EstimatedCostMicros: 80})); err != nil {
+		t.Fatal(err)
+	}
 	adm := quotalease.New(dial.Target{BaseURL: url, Client: http.DefaultClient}, quotalease.DefaultConfig("r1"), quiet())
 	if err := adm.LoadPrices(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	_, err := adm.Admit(t.Context(), &router.CallInfo{ID: "c", Caller: &router.Caller{KeyID: "k", BudgetIDs: []string{"tiny"}}, Model: model, EstimatedInputTokens: 10, MaxOutputTokens: 100})
+	// 10×$1 + 10×$3 per million = 40 µ$: within the limit, not within the 20 left.
+	_, err := adm.Admit(t.Context(), &router.CallInfo{ID: "c", Caller: &router.Caller{KeyID: "k", BudgetIDs: []string{"tiny"}}, Model: model, EstimatedInputTokens: 10, MaxOutputTokens: 10})
 	e := apierror.As(err)
 	if e == nil || e.Class != mcpv1.ErrorClass_ERROR_CLASS_QUOTA_EXCEEDED || e.LimitName != "budget:tiny" || e.LimitValue != 100 || e.RetryAfter <= 0 {
 		t.Fatalf("got %+v, want quota_exceeded on budget:tiny", e)
 	}
+}
+
+// TestCallLargerThanLimit: a call whose worst case is more than a rate
+// limit's or a budget's whole limit can never be admitted, so it is
+// refused as an invalid request (400, no retry-after) that says how far
+// to lower max_output_tokens — not as a rate limit that is "exceeded"
+// with nothing remaining and a retry-after that would never help. It
+// asks for no grant: another replica still gets most of the minute.
+func TestCallLargerThanLimit(t *testing.T) {
+	db := quotatest.OpenSQLite(t)
+	_, url := quotatest.Serve(t, db, quota.DefaultConfig())
+	c := client(url)
+	setup(t, c, &quotav1.Budget{Id: "small", Period: quotav1.BudgetPeriod_BUDGET_PERIOD_DAILY, LimitMicros: 1_000})
+	if _, err := c.PutRateLimit(t.Context(), connect.NewRequest(&quotav1.PutRateLimitRequest{RateLimit: &quotav1.RateLimit{Id: "tpm2", TokensPerMinute: 1000}})); err != nil {
+		t.Fatal(err)
+	}
+	adm := quotalease.New(dial.Target{BaseURL: url, Client: http.DefaultClient}, quotalease.DefaultConfig("r1"), quiet())
+	if err := adm.LoadPrices(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	other := quotalease.New(dial.Target{BaseURL: url, Client: http.DefaultClient}, quotalease.DefaultConfig("r2"), quiet())
+	admit := func(adm *quotalease.Admission, caller *router.Caller, in, out int64) (router.Ticket, *apierror.Error) {
+		t.Helper()
+		tk, err := adm.Admit(t.Context(), &router.CallInfo{ID: "c", Caller: caller, Model: model, EstimatedInputTokens: in, MaxOutputTokens: out})
+		return tk, apierror.As(err)
+	}
+	refused := func(what string, e *apierror.Error, field, limit, message string) {
+		t.Helper()
+		if e == nil || e.Class != mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST || apierror.HTTPStatus(e.Class) != http.StatusBadRequest ||
+			e.Field != field || e.LimitName != limit || e.RetryAfter != 0 || !strings.Contains(e.Message, message) {
+			t.Errorf("%s: got %+v, want invalid_request on %s naming %s, saying %q, without retry-after", what, e, field, limit, message)
+		}
+	}
+
+	tpm := &router.Caller{KeyID: "k", RateLimitIDs: []string{"tpm2"}}
+	// No max_tokens: the model's 4096 output tokens are reserved.
+	for range 2 {
+		_, e := admit(adm, tpm, 10, 4096)
+		refused("4106 tokens under 1000 a minute", e, "request.sampling.max_output_tokens", "tpm:tpm2",
+			"may use up to 4106 tokens (about 10 input and up to 4096 output), more than rate limit tpm2 allows (1000 tokens per minute); set request.sampling.max_output_tokens to at most 990")
+	}
+	_, e := admit(adm, tpm, 1500, 10)
+	refused("an input larger than the limit", e, "request.messages", "tpm:tpm2", "the input alone does not fit")
+	// This replica holds only its first grant (2% of the minute).
+	tk, e := admit(other, tpm, 10, 900)
+	if e != nil {
+		t.Fatalf("10 + 900 tokens on another replica: %v", e)
+	}
+	tk.Settle(nil)
+
+	// 10×$1 + 400×$3 per million = 1210 µ$ > the whole 1000 µ$.
+	budget := &router.Caller{KeyID: "k", BudgetIDs: []string{"small"}}
+	_, e = admit(adm, budget, 10, 400)
+	refused("1210 µ$ under a 1000 µ$ budget", e, "request.sampling.max_output_tokens", "budget:small",
+		"may cost up to 1210 micro-dollars (about 10 input and up to 400 output tokens), more than budget small allows in a whole period (1000 micro-dollars)")
+	if tk, e = admit(other, budget, 10, 300); e != nil {
+		t.Fatalf("910 µ$ on another replica: %v", e)
+	}
+	tk.Settle(nil)
 }
 
 func everything() *quotav1.TimeRange {
