@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -97,6 +98,16 @@ func logs(ctx context.Context, args []string, env Env) error {
 	}
 	if err := r.validate(); err != nil {
 		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case id != "" && export != "":
+		return usageError{errors.New("--id and --export do not go together: --id shows one call, with its bodies")}
+	case set["bodies"] && export == "":
+		return usageError{errors.New("--bodies goes with --export (--id shows a call's bodies already)")}
+	case set["limit"] && export != "":
+		return usageError{errors.New("--limit is for listings: --export writes every matching call")}
 	}
 	c := auditClient(&r)
 	if id != "" {
