@@ -110,8 +110,14 @@ func run(ctx context.Context, args []string, env Env) error {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
+		if len(args) > 1 {
+			// "manifold help keys [create]" is "manifold keys [create] --help".
+			return run(ctx, append(args[1:], "--help"), env)
+		}
 		fmt.Fprint(env.Stdout, usage())
 		return nil
+	case "--version":
+		return run(ctx, []string{"version"}, env)
 	}
 	for _, c := range commands {
 		if c.name == args[0] {

@@ -122,6 +122,20 @@ func TestHelp(t *testing.T) {
 			}
 		}
 		checkBadArgs(t, `unknown command "no-such-command"`, "no-such-command")
+		checkBadArgs(t, `unknown command "no-such-command"`, "help", "no-such-command")
+	})
+	t.Run("help command", func(t *testing.T) {
+		for _, args := range [][]string{{"keys"}, {"keys", "create"}, {"logs"}} {
+			want, _, _ := runCLI(t, append(args, "--help")...)
+			got, stderr, code := runCLI(t, append([]string{"help"}, args...)...)
+			if code != ExitOK || got != want {
+				t.Errorf("manifold help %s: exit %d, stderr %q; want the output of manifold %[1]s --help", strings.Join(args, " "), code, stderr)
+			}
+		}
+		want, _, _ := runCLI(t, "version")
+		if got, _, code := runCLI(t, "--version"); code != ExitOK || got != want || got == "" {
+			t.Errorf("manifold --version: exit %d, %q; want %q", code, got, want)
+		}
 	})
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
