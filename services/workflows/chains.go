@@ -15,12 +15,15 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	promptsv1 "github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/storage"
+	"github.com/manifoldgw/manifold/services/prompts/template"
 	"github.com/manifoldgw/manifold/services/workflows/httptool"
 )
 
@@ -61,6 +64,21 @@ func checkSpec(spec *workflowsv1.ChainSpec) error {
 			return apierror.Invalid("spec.input_schema", "not a valid JSON Schema: %v", err)
 		}
 	}
+	vars := inputVariables(spec.GetInputSchema())
+	defined := func(field, text string, msgs ...*mcpv1.Message) error {
+		if vars == nil {
+			return nil
+		}
+		if text != "" {
+			msgs = append(msgs, &mcpv1.Message{Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: text}}}})
+		}
+		for _, v := range template.Variables(&promptsv1.PromptTemplate{Messages: msgs}) {
+			if !vars[v] {
+				return apierror.Invalid(field, "missing variable %s: input_schema allows no such property and no earlier transform step sets it", v)
+			}
+		}
+		return nil
+	}
 	seen := map[string]bool{}
 	ref := func(field string, r *workflowsv1.ValueRef) error {
 		if r != nil && r.GetStep() != "" && !seen[r.GetStep()] {
@@ -74,7 +92,14 @@ func checkSpec(spec *workflowsv1.ChainSpec) error {
 			return apierror.Invalid(field+".id", "step id %q is used twice", st.GetId())
 		}
 		switch k := st.GetKind().(type) {
+		case *workflowsv1.Step_ModelCall:
+			if err := defined(field+".model_call.messages", "", k.ModelCall.GetMessages().GetMessages()...); err != nil {
+				return err
+			}
 		case *workflowsv1.Step_ToolLoop:
+			if err := defined(field+".tool_loop.call.messages", "", k.ToolLoop.GetCall().GetMessages().GetMessages()...); err != nil {
+				return err
+			}
 			for j, name := range k.ToolLoop.GetTools() {
 				if !tools[name] {
 					return apierror.Invalid(fmt.Sprintf("%s.tool_loop.tools[%d]", field, j), "tool %q is not declared in spec.tools", name)
@@ -89,10 +114,16 @@ func checkSpec(spec *workflowsv1.ChainSpec) error {
 			if err := ref(field+".approval.subject", k.Approval.GetSubject()); err != nil {
 				return err
 			}
+			if err := defined(field+".approval.instructions", k.Approval.GetInstructions()); err != nil {
+				return err
+			}
 		case *workflowsv1.Step_Transform:
 			for j, m := range k.Transform.GetMappings() {
 				if err := ref(fmt.Sprintf("%s.transform.mappings[%d].source", field, j), m.GetSource()); err != nil {
 					return err
+				}
+				if vars != nil {
+					vars[strings.Split(m.GetTarget(), ".")[0]] = true
 				}
 			}
 		}
@@ -102,6 +133,22 @@ func checkSpec(spec *workflowsv1.ChainSpec) error {
 		return err
 	}
 	return nil
+}
+
+// inputVariables are the variables a run's input may hold when its schema
+// says exactly which (additionalProperties false, no patternProperties):
+// the top-level properties. nil means the input may hold any.
+func inputVariables(schema *structpb.Struct) map[string]bool {
+	f := schema.GetFields()
+	ap, ok := f["additionalProperties"].GetKind().(*structpb.Value_BoolValue)
+	if !ok || ap.BoolValue || f["patternProperties"] != nil {
+		return nil
+	}
+	vars := map[string]bool{}
+	for name := range f["properties"].GetStructValue().GetFields() {
+		vars[name] = true
+	}
+	return vars
 }
 
 func (s *Service) loadChain(ctx context.Context, name string) (*workflowsv1.Chain, int64, error) {

@@ -17,6 +17,7 @@ import (
 	"connectrpc.com/connect"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -196,6 +197,55 @@ func TestToolLoopCallsToolTwiceThenAnswers(t *testing.T) {
 	}
 }
 
+// Placeholders render exactly like a prompt template's: a variable the run
+// does not have fails the step with an INVALID_REQUEST error naming it (as
+// `manifold prompts render` refuses), before any model call; a variable
+// missing from approval instructions fails the step before it waits. Runs
+// started before this change keep rendering missing variables empty.
+func TestMissingVariable(t *testing.T) {
+	draft := func(msg string) *workflowsv1.Step {
+		return &workflowsv1.Step{Id: "draft", Kind: &workflowsv1.Step_ModelCall{ModelCall: &workflowsv1.ModelCallStep{
+			Model: "demo", Input: &workflowsv1.ModelCallStep_Messages{Messages: userMessage(msg)},
+		}}}
+	}
+	t.Run("inline messages", func(t *testing.T) {
+		router := draftRouter()
+		run := start(t, newEnv(t, router), &workflowsv1.ChainSpec{Steps: []*workflowsv1.Step{draft("hello {{nope}}")}}, map[string]any{"who": "Ann"})
+		want := `step "draft" failed: inline messages: variables.nope: missing variable nope`
+		if e := run.GetError(); run.GetStatus() != workflowsv1.RunStatus_RUN_STATUS_FAILED || e.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST || e.GetMessage() != want {
+			t.Fatalf("run %v, error %v %q; want FAILED, INVALID_REQUEST %q", run.GetStatus(), e.GetErrorClass(), e.GetMessage(), want)
+		}
+		if len(router.reqs) != 0 {
+			t.Fatalf("the model was called with %v", router.reqs)
+		}
+	})
+	t.Run("nested", func(t *testing.T) {
+		router := draftRouter()
+		run := start(t, newEnv(t, router), &workflowsv1.ChainSpec{Steps: []*workflowsv1.Step{draft("order {{order.id}}, {{order.note}}")}},
+			map[string]any{"order": map[string]any{"id": "A-18"}})
+		if msg := run.GetError().GetMessage(); !strings.HasSuffix(msg, "variables.order.note: missing variable order.note") || len(router.reqs) != 0 {
+			t.Fatalf("run %v, error %q, %d model calls", run.GetStatus(), msg, len(router.reqs))
+		}
+	})
+	t.Run("approval instructions", func(t *testing.T) {
+		spec := approvalChain(policy(workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_APPROVE))
+		run := start(t, newEnv(t, draftRouter()), spec, nil)
+		want := `step "review" failed: instructions: variables.topic: missing variable topic`
+		if run.GetStatus() != workflowsv1.RunStatus_RUN_STATUS_FAILED || run.GetError().GetMessage() != want || len(run.GetSteps()[1].GetApprovals()) != 0 {
+			t.Fatalf("run %v, error %q, approvals %v; want FAILED %q before any approval", run.GetStatus(), run.GetError().GetMessage(), run.GetSteps()[1].GetApprovals(), want)
+		}
+	})
+	t.Run("runs started before", func(t *testing.T) {
+		router := draftRouter()
+		env := newEnv(t, router)
+		env.OnGetVersion("template-placeholders", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		run := start(t, env, &workflowsv1.ChainSpec{Steps: []*workflowsv1.Step{draft("hello {{nope}}")}}, nil)
+		if got := router.reqs[0].GetMessages()[0].GetContent()[0].GetText(); run.GetStatus() != workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED || got != "hello " {
+			t.Fatalf("run %v, model saw %q; want SUCCEEDED, %q", run.GetStatus(), got, "hello ")
+		}
+	})
+}
+
 // A tool outside the allow-list gives the model an error result naming
 // the refusal; the call never leaves the worker.
 func TestToolLoopRefusedToolIsAnErrorResult(t *testing.T) {
@@ -321,7 +371,7 @@ func TestApprovalReject(t *testing.T) {
 	env.RegisterDelayedCallback(func() {
 		decide(t, env, results, chainrun.Decision{StepID: "review", Digest: digest, Principal: "alice", Comment: "tone"})
 	}, time.Minute)
-	run := start(t, env, approvalChain(policy(workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_APPROVE)), nil)
+	run := start(t, env, approvalChain(policy(workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_APPROVE)), map[string]any{"topic": "refunds"})
 	if results[0] != "ok" {
 		t.Fatalf("reject: %s", results[0])
 	}
@@ -358,7 +408,7 @@ func TestApprovalTimeoutPolicies(t *testing.T) {
 			env := s.NewTestWorkflowEnvironment()
 			audit := &fakeAudit{}
 			chainrun.Register(env, &chainrun.Activities{Router: draftRouter(), HTTP: httptool.New(), Audit: audit})
-			run := start(t, env, approvalChain(policy(c.action)), nil)
+			run := start(t, env, approvalChain(policy(c.action)), map[string]any{"topic": "refunds"})
 			if len(audit.actions) != 1 || audit.actions[0].GetResourceType() != "step" || audit.actions[0].GetResourceId() != "run-1" ||
 				audit.actions[0].GetActor().GetUser() != "system" || !strings.Contains(audit.actions[0].GetComment(), "by its timeout policy") {
 				t.Fatalf("audited %v; want one action on resource step run-1 by system", audit.actions)
@@ -388,7 +438,7 @@ func TestApprovalEscalation(t *testing.T) {
 			chainrun.Decision{StepID: "review", Digest: digest, Approve: true, Principal: "alice"},
 			chainrun.Decision{StepID: "review", Digest: digest, Approve: true, Principal: "carol"})
 	}, 90*time.Minute)
-	run := start(t, env, approvalChain(policy(workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_ESCALATE)), nil)
+	run := start(t, env, approvalChain(policy(workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_ESCALATE)), map[string]any{"topic": "refunds"})
 	if fmt.Sprint(results) != fmt.Sprint([]string{chainrun.ErrNotApprover, "ok"}) {
 		t.Fatalf("update results %q", results)
 	}

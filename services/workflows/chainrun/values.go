@@ -90,9 +90,10 @@ func setPath(vars map[string]any, path string, v any) {
 
 var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}`)
 
-// render fills {{variable}} placeholders from vars: strings as they are,
-// other values as JSON; unknown variables render empty.
-func render(text string, vars map[string]any) string {
+// legacyRender fills {{variable}} placeholders as runs started before
+// version 1 of "template-placeholders" did, so that they replay: strings
+// as they are, other values as JSON, unknown variables empty.
+func legacyRender(text string, vars map[string]any) string {
 	return placeholder.ReplaceAllStringFunc(text, func(m string) string {
 		path := placeholder.FindStringSubmatch(m)[1]
 		var v any = vars

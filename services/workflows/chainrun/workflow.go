@@ -20,7 +20,10 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	promptsv1 "github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
+	"github.com/manifoldgw/manifold/services/internal/apierror"
+	"github.com/manifoldgw/manifold/services/prompts/template"
 )
 
 // Names registered with Temporal.
@@ -105,6 +108,8 @@ type runner struct {
 	outputs map[string]any
 	pending map[string]*pending
 	tools   map[string]*workflowsv1.ToolDefinition
+	// strict renders placeholders like a prompt template (see render).
+	strict bool
 }
 
 // errEnded ends a run early with the status already set on it.
@@ -121,6 +126,7 @@ func Run(ctx workflow.Context, in Input) (*workflowsv1.Run, error) {
 	if err := json.Unmarshal(in.Input, &r.input); err != nil || r.input == nil {
 		r.input = map[string]any{}
 	}
+	r.strict = workflow.GetVersion(ctx, "template-placeholders", workflow.DefaultVersion, 1) == 1
 	r.vars = map[string]any{}
 	// Copying a map does not depend on iteration order.
 	//workflowcheck:ignore
@@ -283,6 +289,9 @@ func (r *runner) step(ctx workflow.Context, step *workflowsv1.Step) error {
 		r.end(workflowsv1.RunStatus_RUN_STATUS_CANCELLED, "run cancelled during step %q", step.GetId())
 	default:
 		r.end(workflowsv1.RunStatus_RUN_STATUS_FAILED, "step %q failed: %s", step.GetId(), errMessage(err))
+		if e := (*apierror.Error)(nil); errors.As(err, &e) {
+			r.run.Error.ErrorClass = e.Class
+		}
 	}
 	switch r.run.Status {
 	case workflowsv1.RunStatus_RUN_STATUS_CANCELLED:
@@ -345,15 +354,11 @@ func (r *runner) request(step *workflowsv1.Step, mc *workflowsv1.ModelCallStep) 
 		p.Variables = s
 		req.Prompt = p
 	case *workflowsv1.ModelCallStep_Messages:
-		for _, m := range in.Messages.GetMessages() {
-			m = proto.Clone(m).(*mcpv1.Message)
-			for _, part := range m.GetContent() {
-				if t, ok := part.GetPart().(*mcpv1.ContentPart_Text); ok {
-					t.Text = render(t.Text, r.vars)
-				}
-			}
-			req.Messages = append(req.Messages, m)
+		msgs, err := r.render(in.Messages.GetMessages())
+		if err != nil {
+			return nil, fmt.Errorf("inline messages: %w", err)
 		}
+		req.Messages = msgs
 	}
 	meta := map[string]string{"run_id": r.in.RunID, "chain": r.in.ChainName, "step_id": step.GetId()}
 	// Sorted, so that which labels fit under the limit of 16 is the same on
@@ -399,6 +404,42 @@ func requestValue(req *mcpv1.Request) *structpb.Value {
 	}
 	out, _ := structpb.NewValue(v)
 	return out
+}
+
+// render fills the {{variable}} placeholders of msgs from the run's
+// variables exactly as a prompt template's are filled (package template):
+// a missing variable is an INVALID_REQUEST error naming it. Runs started
+// before that rendered missing variables empty, and still do.
+func (r *runner) render(msgs []*mcpv1.Message) ([]*mcpv1.Message, error) {
+	if !r.strict {
+		out := make([]*mcpv1.Message, len(msgs))
+		for i, m := range msgs {
+			out[i] = proto.Clone(m).(*mcpv1.Message)
+			for _, part := range out[i].GetContent() {
+				if t, ok := part.GetPart().(*mcpv1.ContentPart_Text); ok {
+					t.Text = legacyRender(t.Text, r.vars)
+				}
+			}
+		}
+		return out, nil
+	}
+	vars, err := structpb.NewStruct(r.vars)
+	if err != nil {
+		return nil, fmt.Errorf("variables: %w", err)
+	}
+	// Without a variables schema, Render only substitutes: it never reaches
+	// the schema check, whose map iteration workflowcheck reports.
+	//workflowcheck:ignore
+	return template.Render(&promptsv1.PromptTemplate{Messages: msgs}, vars)
+}
+
+// renderText renders one text like render.
+func (r *runner) renderText(text string) (string, error) {
+	msgs, err := r.render([]*mcpv1.Message{{Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: text}}}}})
+	if err != nil {
+		return "", err
+	}
+	return msgs[0].GetContent()[0].GetText(), nil
 }
 
 // answer is a model call's output: text, parsed JSON when asked for, and
@@ -602,9 +643,13 @@ func (r *runner) approvalStep(ctx workflow.Context, step *workflowsv1.Step, sr *
 	if err != nil {
 		return nil, err
 	}
+	instructions, err := r.renderText(a.GetInstructions())
+	if err != nil {
+		return nil, fmt.Errorf("instructions: %w", err)
+	}
 	rec, err := r.await(ctx, sr, &workflowsv1.PendingApproval{
 		StepId: step.GetId(), Subject: &workflowsv1.PendingApproval_Value{Value: value}, Digest: digest,
-		Instructions: render(a.GetInstructions(), r.vars),
+		Instructions: instructions,
 	}, a.GetPolicy())
 	if err != nil {
 		return nil, err
