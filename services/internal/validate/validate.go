@@ -54,8 +54,9 @@ func Check(m proto.Message) error {
 
 // violationField names the field at fault. A message-level rule (a CEL
 // expression over several fields, such as "messages or prompt") reports the
-// path of its message; when the rule's id ends in the name of one of that
-// message's fields ("request.messages"), the field is named instead, so that
+// path of its message; when the rule's id names one of that message's
+// fields after the message's own name ("request.messages",
+// "request.tool_choice.tool_name"), the field is named instead, so that
 // callers learn which field to fix.
 func violationField(root protoreflect.MessageDescriptor, v *protovalidate.Violation) string {
 	path := protovalidate.FieldPathString(v.Proto.GetField())
@@ -75,9 +76,16 @@ func violationField(root protoreflect.MessageDescriptor, v *protovalidate.Violat
 			return path
 		}
 	}
-	id := v.Proto.GetRuleId()
-	name := id[strings.LastIndexByte(id, '.')+1:]
-	if name == "" || md.Fields().ByName(protoreflect.Name(name)) == nil {
+	// The first part of the id after the message's own that names one of
+	// its fields: "request.tool_choice.tool_name" names tool_choice.
+	name := ""
+	for _, part := range strings.Split(v.Proto.GetRuleId(), ".")[1:] {
+		if md.Fields().ByName(protoreflect.Name(part)) != nil {
+			name = part
+			break
+		}
+	}
+	if name == "" {
 		return path
 	}
 	if path == "" {

@@ -353,6 +353,9 @@ func TestChatCompletionErrors(t *testing.T) {
 		{"unknown part type", `{"model":"demo","messages":[{"role":"user","content":[{"type":"hologram"}]}]}`, 400, "invalid_request_error", "messages[0].content[0].type", "", "hologram"},
 		{"bad response_format", `{"model":"demo","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"yaml"}}`, 400, "invalid_request_error", "response_format.type", "", "yaml"},
 		{"json_schema without schema", `{"model":"demo","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x"}}}`, 400, "invalid_request_error", "response_format.json_schema.schema", "", ""},
+		{"tool_choice names no declared tool", `{"model":"demo","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"weather"}}],"tool_choice":{"type":"function","function":{"name":"nope"}}}`, 400, "invalid_request_error", "tool_choice", "", "tool_choice names a tool that is not among the request's tools"},
+		{"tool_choice required without tools", `{"model":"demo","messages":[{"role":"user","content":"hi"}],"tool_choice":"required"}`, 400, "invalid_request_error", "tool_choice", "", "tool_choice required needs tools"},
+		{"image that is not an image", `{"model":"demo","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:text/plain;base64,aGk="}}]}]}`, 400, "invalid_request_error", "messages[0].content[0].image.mime_type", "", "image/*"},
 		{"oversize body", big, 413, "invalid_request_error", "", "request_too_large", "too large"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

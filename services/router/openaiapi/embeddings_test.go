@@ -91,6 +91,7 @@ func TestEmbeddingsErrors(t *testing.T) {
 		{"bad input", `{"model":"demo","input":{"a":1}}`, 400, ""},
 		{"unknown model", `{"model":"nope","input":"x"}`, 404, "model"},
 		// Unbounded, one call made the demo model allocate gigabytes.
+		{"empty input", `{"model":"demo","input":""}`, 400, ""},
 		{"too many dimensions", `{"model":"demo","input":"x","dimensions":20000000}`, 400, "dimensions"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

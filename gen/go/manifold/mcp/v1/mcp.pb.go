@@ -3049,12 +3049,13 @@ const file_manifold_mcp_v1_mcp_proto_rawDesc = "" +
 	"\bdocument\x18\x04 \x01(\v2\x1d.manifold.mcp.v1.DocumentPartH\x00R\bdocument\x12B\n" +
 	"\vtool_result\x18\x05 \x01(\v2\x1f.manifold.mcp.v1.ToolResultPartH\x00R\n" +
 	"toolResultB\r\n" +
-	"\x04part\x12\x05\xbaH\x02\b\x01\"\xc9\x01\n" +
+	"\x04part\x12\x05\xbaH\x02\b\x01\"\xa7\x03\n" +
 	"\tImagePart\x12 \n" +
 	"\x03url\x18\x01 \x01(\tB\f\xbaH\tr\a\x10\x01\x18\x80\x80\x80\x10H\x00R\x03url\x12\"\n" +
 	"\x04data\x18\x02 \x01(\fB\f\xbaH\tz\a\x10\x01\x18\x80\x80\x80\x10H\x00R\x04data\x12%\n" +
 	"\tmime_type\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bmimeType\x12>\n" +
-	"\x06detail\x18\x04 \x01(\x0e2\x1c.manifold.mcp.v1.ImageDetailB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06detailB\x0f\n" +
+	"\x06detail\x18\x04 \x01(\x0e2\x1c.manifold.mcp.v1.ImageDetailB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06detail:\xdb\x01\xbaH\xd7\x01\x1a\xd4\x01\n" +
+	"\x0fimage.mime_type\x12&an image must be an image/* media type\x1a\x98\x01(!has(this.url) || !this.url.startsWith('data:') || this.url.startsWith('data:image/')) && (this.mime_type == '' || this.mime_type.startsWith('image/'))B\x0f\n" +
 	"\x06source\x12\x05\xbaH\x02\b\x01\"V\n" +
 	"\tAudioPart\x12 \n" +
 	"\x04data\x18\x01 \x01(\fB\f\xbaH\tz\a\x10\x01\x18\x80\x80\x80\x10R\x04data\x12'\n" +
@@ -3138,7 +3139,7 @@ const file_manifold_mcp_v1_mcp_proto_rawDesc = "" +
 	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcc\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc5\a\n" +
 	"\aRequest\x12\x1e\n" +
 	"\x05model\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x05model\x12?\n" +
 	"\bmessages\x18\x02 \x03(\v2\x18.manifold.mcp.v1.MessageB\t\xbaH\x06\x92\x01\x03\x10\x80 R\bmessages\x126\n" +
@@ -3148,8 +3149,10 @@ const file_manifold_mcp_v1_mcp_proto_rawDesc = "" +
 	"\bsampling\x18\x05 \x01(\v2\x1f.manifold.mcp.v1.SamplingParamsR\bsampling\x12H\n" +
 	"\x0fresponse_format\x18\x06 \x01(\v2\x1f.manifold.mcp.v1.ResponseFormatR\x0eresponseFormat\x122\n" +
 	"\x06prompt\x18\a \x01(\v2\x1a.manifold.mcp.v1.PromptRefR\x06prompt\x129\n" +
-	"\aoptions\x18\b \x01(\v2\x1f.manifold.mcp.v1.RequestOptionsR\aoptions:t\xbaHq\x1ao\n" +
-	"\x10request.messages\x123messages must not be empty unless a prompt is given\x1a&has(this.messages) || has(this.prompt)\"\x9c\x02\n" +
+	"\aoptions\x18\b \x01(\v2\x1f.manifold.mcp.v1.RequestOptionsR\aoptions:\xec\x03\xbaH\xe8\x03\x1ao\n" +
+	"\x10request.messages\x123messages must not be empty unless a prompt is given\x1a&has(this.messages) || has(this.prompt)\x1a\xd3\x01\n" +
+	"\x1drequest.tool_choice.tool_name\x12>tool_choice names a tool that is not among the request's tools\x1ar!has(this.tool_choice.tool_name) || has(this.prompt) || this.tools.exists(t, t.name == this.tool_choice.tool_name)\x1a\x9e\x01\n" +
+	"\x18request.tool_choice.mode\x12 tool_choice required needs tools\x1a`!has(this.tool_choice.mode) || this.tool_choice.mode != 3 || has(this.tools) || has(this.prompt)\"\x9c\x02\n" +
 	"\x05Usage\x12!\n" +
 	"\finput_tokens\x18\x01 \x01(\x03R\vinputTokens\x12#\n" +
 	"\routput_tokens\x18\x02 \x01(\x03R\foutputTokens\x12.\n" +
@@ -3231,9 +3234,9 @@ const file_manifold_mcp_v1_mcp_proto_rawDesc = "" +
 	"limitValue\x12'\n" +
 	"\x0flimit_remaining\x18\t \x01(\x03R\x0elimitRemaining\x12\x17\n" +
 	"\acall_id\x18\n" +
-	" \x01(\tR\x06callId\"l\n" +
-	"\x0eEmbeddingInput\x12\x14\n" +
-	"\x04text\x18\x01 \x01(\tH\x00R\x04text\x124\n" +
+	" \x01(\tR\x06callId\"u\n" +
+	"\x0eEmbeddingInput\x12\x1d\n" +
+	"\x04text\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01H\x00R\x04text\x124\n" +
 	"\x06tokens\x18\x02 \x01(\v2\x1a.manifold.mcp.v1.TokenListH\x00R\x06tokensB\x0e\n" +
 	"\x05input\x12\x05\xbaH\x02\b\x01\"'\n" +
 	"\tTokenList\x12\x1a\n" +
