@@ -134,11 +134,25 @@ var modules = []module{
 		// The OpenAI- and Anthropic-compatible HTTP surfaces share the listener.
 		openai := svc.AuthenticateHTTP(openaiapi.New(svc, d.logger.With("service", "router", "surface", "openai")))
 		for _, p := range openaiapi.Patterns {
-			d.server.Handle(p, openai)
+			if !slices.Contains(anthropicapi.ModelPatterns, p) {
+				d.server.Handle(p, openai)
+			}
 		}
 		anthropic := svc.AuthenticateHTTP(anthropicapi.New(svc, d.logger.With("service", "router", "surface", "anthropic")))
 		for _, p := range anthropicapi.Patterns {
 			d.server.Handle(p, anthropic)
+		}
+		// Both APIs list models at /v1/models; Anthropic's clients say
+		// which they are.
+		models := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if anthropicapi.IsAnthropic(r) {
+				anthropic.ServeHTTP(w, r)
+				return
+			}
+			openai.ServeHTTP(w, r)
+		})
+		for _, p := range anthropicapi.ModelPatterns {
+			d.server.Handle(p, models)
 		}
 		// Callers and vault-held provider credentials come from a local
 		// cache fed by the key vault's watch.

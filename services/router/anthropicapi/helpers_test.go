@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
+	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/services/router"
 	"github.com/manifoldgw/manifold/services/router/anthropicapi"
 )
@@ -136,3 +137,5 @@ func (f *fakeRouter) DoStream(_ context.Context, _ *mcpv1.Request, _ router.Surf
 }
 
 func (f *fakeRouter) CountRequestTokens(*mcpv1.Request) (int64, error) { return 7, nil }
+
+func (f *fakeRouter) ModelsFor(context.Context) ([]*routerv1.Model, error) { return nil, nil }

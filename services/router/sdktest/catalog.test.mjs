@@ -35,6 +35,21 @@ describe('openai SDK', () => {
 });
 
 describe('anthropic SDK', () => {
+  test('models.list and models.retrieve answer in Anthropic’s shape', async () => {
+    const infos = [];
+    for await (const m of anthropic.models.list()) infos.push(m);
+    const ids = infos.map((m) => m.id);
+    for (const model of models) assert.ok(ids.includes(model), `${model} missing from ${ids}`);
+    for (const m of infos) {
+      assert.equal(m.type, 'model');
+      assert.ok(m.display_name && !Number.isNaN(Date.parse(m.created_at)), JSON.stringify(m));
+    }
+    const one = await anthropic.models.retrieve('anthropic-emu');
+    assert.equal(one.id, 'anthropic-emu');
+    const err = await rejection(anthropic.models.retrieve('no-such-model'));
+    assert.ok(err instanceof Anthropic.NotFoundError, `got ${err?.constructor?.name}: ${err?.message}`);
+  });
+
   test('messages.countTokens counts more for a longer prompt', async () => {
     const count = (content) => anthropic.messages.countTokens({ model: 'anthropic-emu', messages: [{ role: 'user', content }] });
     const short = await count('Hello');
