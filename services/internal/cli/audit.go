@@ -49,6 +49,8 @@ func auditCmd(ctx context.Context, args []string, env Env) error {
 		if err := printJSON(env.Stdout, v); err != nil {
 			return err
 		}
+	} else if v.GetOk() && v.GetRecordsChecked() == 0 {
+		fmt.Fprintln(env.Stdout, "nothing verified: the log has no records in that range")
 	} else if v.GetOk() {
 		fmt.Fprintf(env.Stdout, "ok: %d records verified, through sequence %d (hash %x)\n", v.GetRecordsChecked(), v.GetVerifiedThroughSequence(), v.GetVerifiedThroughHash())
 	} else {

@@ -82,6 +82,10 @@ func TestAuditCommands(t *testing.T) {
 			if code != cli.ExitOK || !strings.Contains(out, "ok: 3 records verified") {
 				t.Errorf("audit verify (intact): exit %d\n%s%s", code, out, errOut)
 			}
+			code, out, errOut = manifold(t, "audit", "verify", s, "--from", "5000")
+			if code != cli.ExitOK || !strings.Contains(out, "nothing verified") {
+				t.Errorf("audit verify past the end: exit %d\n%s%s", code, out, errOut)
+			}
 			if _, err := db.ExecContext(t.Context(), "UPDATE audit_calls SET input_tokens = 1 WHERE id = 'call_2'"); err != nil {
 				t.Fatal(err)
 			}
