@@ -47,7 +47,7 @@ func Check(m proto.Message) error {
 		if first == "" {
 			first = field
 		}
-		msgs = append(msgs, field+": "+v.Proto.GetMessage())
+		msgs = append(msgs, field+": "+message(v))
 	}
 	return apierror.Invalid(first, "invalid request: %s", strings.Join(msgs, "; "))
 }
@@ -92,4 +92,15 @@ func violationField(root protoreflect.MessageDescriptor, v *protovalidate.Violat
 		return name
 	}
 	return path + "." + name
+}
+
+// message is the violation's message, except that an enum left at its zero
+// value where that is not allowed ("must not be in list [0]") reads as
+// missing.
+func message(v *protovalidate.Violation) string {
+	if v.Proto.GetRuleId() == "enum.not_in" && v.FieldDescriptor != nil && v.FieldDescriptor.Kind() == protoreflect.EnumKind &&
+		v.FieldValue.IsValid() && v.FieldValue.Enum() == 0 {
+		return "is required"
+	}
+	return v.Proto.GetMessage()
 }
