@@ -30,7 +30,9 @@ import (
 
 // Config is the quota service's configuration.
 type Config struct {
-	// LeaseTTL is how long a budget lease lives without renewal.
+	// LeaseTTL is how long a budget lease lives without renewal, and how
+	// often routers recheck a target's budgets and rate limits (so how
+	// long a change can take to reach them; docs/QUOTA.md).
 	LeaseTTL time.Duration
 	// WatchPoll is how often a price watch checks for changes.
 	WatchPoll time.Duration
@@ -52,7 +54,7 @@ func DefaultConfig() Config {
 
 // RegisterFlags registers the quota.* flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.DurationVar(&c.LeaseTTL, "quota.lease-ttl", c.LeaseTTL, "how long a router's budget lease lives without renewal")
+	fs.DurationVar(&c.LeaseTTL, "quota.lease-ttl", c.LeaseTTL, "how long a router's budget lease lives without renewal, and how often routers recheck budgets and rate limits")
 	fs.DurationVar(&c.WatchPoll, "quota.watch-poll", c.WatchPoll, "how often price watches check for changes")
 	fs.DurationVar(&c.WatchHeartbeat, "quota.watch-heartbeat", c.WatchHeartbeat, "how often an idle price watch sends a heartbeat")
 	fs.BoolVar(&c.FailOpen, "quota.fail-open", c.FailOpen, "admit calls unmetered when the quota service cannot confirm them beyond the router's leases (default: refuse them with quota_unconfirmed)")

@@ -396,3 +396,81 @@ func TestDeleteMissing(t *testing.T) {
 		}
 	})
 }
+
+// TestLoweredLimitShrinksLeases: after a budget's or rate limit's limit is
+// lowered below what its leases were granted, a lease's next renewal gives
+// back as much of its unspent grant as the source is over (never what it
+// spent), so the lowered limit applies at the renewal instead of after the
+// replica has spent its old grant.
+func TestLoweredLimitShrinksLeases(t *testing.T) {
+	each(t, func(t *testing.T, c quotav1connect.QuotaServiceClient, svc *quota.Service) {
+		ctx := t.Context()
+		now := time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC) // the rate window stays open
+		svc.Store().Now = func() time.Time { return now }
+		k1 := &quotav1.Subject{Kind: quotav1.SubjectKind_SUBJECT_KIND_VIRTUAL_KEY, Id: "k1"}
+		if _, err := c.PutBudget(ctx, connect.NewRequest(budget("k", k1.GetKind(), k1.GetId(), 1000))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PutRateLimit(ctx, connect.NewRequest(&quotav1.PutRateLimitRequest{RateLimit: &quotav1.RateLimit{Id: "k-tpm", Subject: k1, TokensPerMinute: 1000}})); err != nil {
+			t.Fatal(err)
+		}
+		acq, err := c.AcquireLease(ctx, connect.NewRequest(&quotav1.AcquireLeaseRequest{ReplicaId: "r1", Target: &quotav1.AcquireLeaseRequest_Subject{Subject: k1},
+			Demand: &quotav1.LeaseDemand{CostMicros: 200, Tokens: 250}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cost, tokens *quotav1.Lease
+		for _, l := range acq.Msg.GetLeases() {
+			if l.GetBudgetId() != "" {
+				cost = l
+			} else {
+				tokens = l
+			}
+		}
+		if cost.GetGranted() != 200 || tokens.GetGranted() != 250 {
+			t.Fatalf("leases %v, want 200 µ$ and 250 tokens", acq.Msg.GetLeases())
+		}
+		// 50 µ$ spent and settled through the budget lease.
+		if _, err := c.Settle(ctx, connect.NewRequest(&quotav1.SettleRequest{Settlements: []*quotav1.Settlement{{CallId: "c1", LeaseIds: []string{cost.GetId()},
+			Scope: &quotav1.ChargeScope{VirtualKeyId: "k1"}, Usage: &mcpv1.Usage{CostMicros: 50}, FinishedAt: timestamppb.Now()}}})); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PutBudget(ctx, connect.NewRequest(budget("k", k1.GetKind(), k1.GetId(), 100))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PutRateLimit(ctx, connect.NewRequest(&quotav1.PutRateLimitRequest{RateLimit: &quotav1.RateLimit{Id: "k-tpm", Subject: k1, TokensPerMinute: 100}})); err != nil {
+			t.Fatal(err)
+		}
+		// The budget: 50 spent + 150 unspent held, 100 over the new limit.
+		ren, err := c.RenewLease(ctx, connect.NewRequest(&quotav1.RenewLeaseRequest{LeaseId: cost.GetId(), ReplicaId: "r1", Spent: 50, Demand: &quotav1.LeaseDemand{CostMicros: 200}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := ren.Msg.GetLease(); l.GetGranted() != 100 || l.GetLimit() != 100 || l.GetRemaining() != 0 {
+			t.Errorf("renewed budget lease %v, want granted 100 (150 unspent less the 100 over), limit 100, remaining 0", l)
+		}
+		b, _ := c.GetBudget(ctx, connect.NewRequest(&quotav1.GetBudgetRequest{Id: "k"}))
+		if st := b.Msg.GetBudget().GetStatus(); st.GetSpentMicros() != 50 || st.GetHeldMicros() != 50 || st.GetRemainingMicros() != 0 {
+			t.Errorf("budget status %v, want 50 spent, 50 held, 0 remaining", st)
+		}
+		// The tokens: 250 granted in the minute, 30 used, 150 over.
+		ren, err = c.RenewLease(ctx, connect.NewRequest(&quotav1.RenewLeaseRequest{LeaseId: tokens.GetId(), ReplicaId: "r1", Spent: 30, Demand: &quotav1.LeaseDemand{Tokens: 250}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := ren.Msg.GetLease(); l.GetGranted() != 100 || l.GetLimit() != 100 || l.GetRemaining() != 0 {
+			t.Errorf("renewed token lease %v, want granted 100, limit 100, remaining 0", l)
+		}
+		// Over by more than the unspent grant: it shrinks to what was spent.
+		if _, err := c.PutBudget(ctx, connect.NewRequest(budget("k", k1.GetKind(), k1.GetId(), 10))); err != nil {
+			t.Fatal(err)
+		}
+		ren, err = c.RenewLease(ctx, connect.NewRequest(&quotav1.RenewLeaseRequest{LeaseId: cost.GetId(), ReplicaId: "r1", Spent: 50, Demand: &quotav1.LeaseDemand{CostMicros: 200}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := ren.Msg.GetLease(); l.GetGranted() != 50 || l.GetRemaining() != -40 {
+			t.Errorf("renewed budget lease %v, want granted 50 (what it spent), remaining -40", l)
+		}
+	})
+}

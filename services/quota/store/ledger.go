@@ -273,7 +273,9 @@ func leaseOf(r quotadb.QuotaLease, limit, remaining int64) *quotav1.Lease {
 }
 
 // RenewLease records a lease's cumulative spending and tops its unspent
-// grant back up to the demanded size, as far as its source allows. It
+// grant back up to the demanded size, as far as its source allows; when
+// the source has less than nothing left (a lowered limit), the unspent
+// grant shrinks by as much, so a lowered limit applies at the renewal. It
 // fails with ErrNotFound once the lease has ended, expired, or its window
 // (budget period, rate minute) is over.
 func (s *Store) RenewLease(ctx context.Context, id, replica string, spent int64, d *quotav1.LeaseDemand) (*quotav1.Lease, error) {
@@ -336,6 +338,12 @@ func (s *Store) RenewLease(ctx context.Context, id, replica string, spent int64,
 		before := contrib(ll)
 		ll.Spent = max(ll.Spent, spent)
 		add := max(min(s.grantSize(limit, demand)-(ll.Granted-ll.Spent), remaining), 0)
+		if remaining < 0 {
+			// The source is over-committed (its limit was lowered, or
+			// calls cost more than reserved): the lease gives back as
+			// much of its unspent grant as the source is over.
+			add = -min(-remaining, max(ll.Granted-max(ll.Spent, ll.Settled), 0))
+		}
 		ll.Granted += add
 		if l.BudgetID != "" {
 			exp := now.Add(s.opts.LeaseTTL)

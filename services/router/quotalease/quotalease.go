@@ -452,7 +452,9 @@ func acquireRequest(k targetKey) *quotav1.AcquireLeaseRequest {
 }
 
 // leasesOf returns the leases of ts, acquiring for targets never loaded,
-// due for a recheck, or holding a lease that has ended. A lease shared by
+// due for their recheck (so budgets and rate limits created, changed or
+// deleted since are followed within quota.lease-ttl, also on targets
+// whose leases stay live), or holding a lease that has ended. A lease shared by
 // two targets (a key's budget also linked by id) appears once.
 func (a *Admission) leasesOf(ctx context.Context, ts []*target) ([]*lease, error) {
 	var out []*lease
@@ -477,7 +479,7 @@ func (a *Admission) stale(t *target) bool {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !t.loaded || (len(t.leases) == 0 && !now.Before(t.recheckAt)) {
+	if !t.loaded || !now.Before(t.recheckAt) {
 		return true
 	}
 	for _, l := range t.leases {
@@ -488,8 +490,9 @@ func (a *Admission) stale(t *target) bool {
 	return false
 }
 
-// acquire replaces t's ended leases (and, when it has none, looks for
-// budgets and limits created since) with fresh grants.
+// acquire replaces t's ended leases with fresh grants, takes leases of
+// budgets and limits created since, and returns those of budgets and
+// limits that no longer apply.
 func (a *Admission) acquire(ctx context.Context, t *target) error {
 	t.load.Lock()
 	defer t.load.Unlock()
@@ -499,10 +502,15 @@ func (a *Admission) acquire(ctx context.Context, t *target) error {
 	req := proto.CloneOf(t.req)
 	req.ReplicaId = a.cfg.ReplicaID
 	// Ended leases of this target size the new grants from their recent
-	// use; a first acquisition takes the service's smallest grant.
+	// use; a first acquisition (or a recheck of live leases, whose new
+	// grants are returned) takes the service's smallest grant.
 	req.Demand = &quotav1.LeaseDemand{}
+	now := a.now()
 	a.mu.Lock()
 	for _, l := range t.leases {
+		if l.usable(now) {
+			continue
+		}
 		d := min(2*l.recent, (l.limit+3)/4)
 		switch l.unit {
 		case quotav1.LeaseUnit_LEASE_UNIT_COST_MICROS:
@@ -513,16 +521,30 @@ func (a *Admission) acquire(ctx context.Context, t *target) error {
 			req.Demand.Requests = max(req.Demand.Requests, d)
 		}
 	}
+	live := t.loaded && len(t.leases) > 0 && !slices.ContainsFunc(t.leases, func(l *lease) bool { return !l.usable(now) })
 	a.mu.Unlock()
 	res, err := a.client.AcquireLease(ctx, connect.NewRequest(req))
+	if err != nil && live {
+		// Only the recheck was due: the live leases keep admitting calls
+		// (as they would without a recheck) until the service answers.
+		a.logger.Warn("recheck of quota leases failed; retrying shortly", "err", err)
+		a.mu.Lock()
+		t.recheckAt = now.Add(recheckRetry)
+		a.mu.Unlock()
+		return nil
+	}
 	if err != nil {
 		return unconfirmed(err)
 	}
-	now := a.now()
-	var dup []string
+	now = a.now()
+	type giving struct {
+		id    string
+		spent int64
+	}
+	var back []giving
 	defer func() {
-		for _, id := range dup {
-			a.giveBack(ctx, id, 0)
+		for _, g := range back {
+			a.giveBack(ctx, g.id, g.spent)
 		}
 	}()
 	a.mu.Lock()
@@ -540,10 +562,13 @@ func (a *Admission) acquire(ctx context.Context, t *target) error {
 		case quotav1.LeaseUnit_LEASE_UNIT_TOKENS:
 			name = "tpm:" + g.GetRateLimitId()
 		}
-		// A live lease of the same source stays; the new grant is
-		// returned at once so it does not sit held.
+		// A live lease of the same source stays, with the source's
+		// current limit; the new grant is returned at once so it does
+		// not sit held.
 		if l, ok := old[name]; ok && l.usable(now) {
-			dup = append(dup, g.GetId())
+			delete(old, name)
+			l.limit = g.GetLimit()
+			back = append(back, giving{g.GetId(), 0})
 			leases = append(leases, l)
 			continue
 		}
@@ -551,10 +576,26 @@ func (a *Admission) acquire(ctx context.Context, t *target) error {
 		a.apply(l, g)
 		leases = append(leases, l)
 	}
+	// Live leases of sources that no longer apply (deleted, or moved to
+	// another subject) are returned, so they stop admitting calls here
+	// and holding part of their source.
+	for _, l := range old {
+		if l.usable(now) {
+			l.dead = true
+			back = append(back, giving{l.id, l.reported()})
+		}
+	}
 	t.leases, t.loaded = leases, true
-	t.recheckAt = cmp.Or(res.Msg.GetRecheckAt().AsTime(), now.Add(30*time.Second))
+	t.recheckAt = now.Add(30 * time.Second)
+	if r := res.Msg.GetRecheckAt(); r != nil {
+		t.recheckAt = r.AsTime()
+	}
 	return nil
 }
+
+// recheckRetry is how soon a target whose recheck failed is rechecked
+// again while its live leases keep admitting calls.
+const recheckRetry = time.Second
 
 // giveBack returns a lease (synchronously, so its grant stops holding
 // before the caller goes on).
