@@ -239,28 +239,46 @@ func TestRefusalShapes(t *testing.T) {
 
 	t.Run("tokens per minute", func(t *testing.T) {
 		key := createKey(t, url, nil, []string{"few-tokens"})
-		// The worst case (input + 200 output tokens) does not fit in 50
-		// tokens a minute.
+		// A call whose worst case (8 input + 200 output tokens) is more
+		// than the whole 50 tokens a minute could never run: it is an
+		// invalid request naming max_tokens, without retry-after.
 		r := post(t, url, "/v1/chat/completions", key, chatBody(200, false))
-		if r.status != http.StatusTooManyRequests || errorOf(r)["type"] != "rate_limit_error" {
-			t.Fatalf("OpenAI: %d %s, want 429 rate_limit_error", r.status, r.raw)
+		if r.status != http.StatusBadRequest || errorOf(r)["type"] != "invalid_request_error" || errorOf(r)["param"] != "max_completion_tokens" ||
+			r.header.Get("Retry-After") != "" || r.header.Get("X-Ratelimit-Remaining-Tokens") != "" {
+			t.Fatalf("OpenAI, 208 tokens under 50 a minute: %d %v %s, want 400 invalid_request_error on max_completion_tokens without retry-after", r.status, r.header, r.raw)
 		}
-		if r.header.Get("X-Ratelimit-Limit-Tokens") != "50" || r.header.Get("X-Ratelimit-Remaining-Tokens") == "" || r.header.Get("Retry-After") == "" {
-			t.Errorf("headers %v, want x-ratelimit-limit-tokens 50, x-ratelimit-remaining-tokens and retry-after", r.header)
-		}
-		if r := post(t, url, "/v1/messages", key, messagesBody(200)); r.status != http.StatusTooManyRequests || errorOf(r)["type"] != "rate_limit_error" {
-			t.Errorf("Anthropic: %d %s, want 429 rate_limit_error", r.status, r.raw)
+		if r := post(t, url, "/v1/messages", key, messagesBody(200)); r.status != http.StatusBadRequest || !strings.Contains(fmt.Sprint(errorOf(r)["message"]), "max_tokens") {
+			t.Errorf("Anthropic, 208 tokens under 50 a minute: %d %s, want 400 naming max_tokens", r.status, r.raw)
 		}
 		_, err := routerv1connect.NewRouterServiceClient(clientWith(key), url).Generate(ctx, connect.NewRequest(generateRequest(200)))
-		if connect.CodeOf(err) != connect.CodeResourceExhausted {
-			t.Fatalf("Connect: %v, want resource_exhausted", err)
+		if d := connectDetail(t, err); connect.CodeOf(err) != connect.CodeInvalidArgument || d.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST ||
+			d.GetLimitName() != "tpm:few-tokens" || d.GetLimitValue() != 50 || d.GetRetryAfter() != nil {
+			t.Errorf("Connect, 208 tokens under 50 a minute: %v %v, want invalid_argument naming tpm:few-tokens, limit 50", err, d)
 		}
-		if d := connectDetail(t, err); d.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED || d.GetLimitName() != "tpm:few-tokens" || d.GetLimitValue() != 50 {
-			t.Errorf("ErrorDetail %v, want RATE_LIMITED on tpm:few-tokens, limit 50", d)
+		// Calls that fit (8 + 30 tokens) run the minute out: the second
+		// does not fit in what is left. A minute boundary may refill the
+		// window once.
+		until(t, 8, "OpenAI surface refuses past 50 tokens a minute", func() bool {
+			r = post(t, url, "/v1/chat/completions", key, chatBody(30, false))
+			return r.status == http.StatusTooManyRequests
+		})
+		if errorOf(r)["type"] != "rate_limit_error" || r.header.Get("X-Ratelimit-Limit-Tokens") != "50" || r.header.Get("X-Ratelimit-Remaining-Tokens") == "" || r.header.Get("Retry-After") == "" {
+			t.Errorf("OpenAI: %v %s, want rate_limit_error, x-ratelimit-limit-tokens 50, x-ratelimit-remaining-tokens and retry-after", r.header, r.raw)
 		}
-		// A call that fits is served.
-		if r := post(t, url, "/v1/chat/completions", key, chatBody(8, false)); r.status != http.StatusOK {
-			t.Errorf("a call within 50 tokens: %d %s", r.status, r.raw)
+		until(t, 8, "Anthropic surface refuses past 50 tokens a minute", func() bool {
+			r = post(t, url, "/v1/messages", key, messagesBody(30))
+			return r.status == http.StatusTooManyRequests
+		})
+		if errorOf(r)["type"] != "rate_limit_error" {
+			t.Errorf("Anthropic: %d %s, want 429 rate_limit_error", r.status, r.raw)
+		}
+		until(t, 8, "Connect refuses past 50 tokens a minute", func() bool {
+			_, err = routerv1connect.NewRouterServiceClient(clientWith(key), url).Generate(ctx, connect.NewRequest(generateRequest(30)))
+			return err != nil
+		})
+		if d := connectDetail(t, err); connect.CodeOf(err) != connect.CodeResourceExhausted || d.GetErrorClass() != mcpv1.ErrorClass_ERROR_CLASS_RATE_LIMITED ||
+			d.GetLimitName() != "tpm:few-tokens" || d.GetLimitValue() != 50 {
+			t.Errorf("Connect: %v %v, want resource_exhausted, RATE_LIMITED on tpm:few-tokens, limit 50", err, d)
 		}
 	})
 
