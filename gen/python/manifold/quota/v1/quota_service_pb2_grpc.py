@@ -168,8 +168,9 @@ class QuotaServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def DeletePrice(self, request, context):
-        """DeletePrice removes a model's price; its calls then cost 0 and are
-        flagged unpriced in reports. Idempotent. Admin.
+        """DeletePrice removes a model's price; its calls are then billed at the
+        router catalog's price, if it has one. NOT_FOUND when the model has no
+        price. Admin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -208,7 +209,7 @@ class QuotaServiceServicer(object):
 
     def DeleteBudget(self, request, context):
         """DeleteBudget removes a budget; keys that link it are no longer limited
-        by it. Idempotent. Admin.
+        by it. NOT_FOUND when there is no such budget. Admin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -237,7 +238,8 @@ class QuotaServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def DeleteRateLimit(self, request, context):
-        """DeleteRateLimit removes a rate limit. Idempotent. Admin.
+        """DeleteRateLimit removes a rate limit. NOT_FOUND when there is none.
+        Admin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -91,8 +91,9 @@ type QuotaServiceClient interface {
 	PutPrice(context.Context, *connect.Request[v1.PutPriceRequest]) (*connect.Response[v1.PutPriceResponse], error)
 	// ListPrices lists prices by model. Read.
 	ListPrices(context.Context, *connect.Request[v1.ListPricesRequest]) (*connect.Response[v1.ListPricesResponse], error)
-	// DeletePrice removes a model's price; its calls then cost 0 and are
-	// flagged unpriced in reports. Idempotent. Admin.
+	// DeletePrice removes a model's price; its calls are then billed at the
+	// router catalog's price, if it has one. NOT_FOUND when the model has no
+	// price. Admin.
 	DeletePrice(context.Context, *connect.Request[v1.DeletePriceRequest]) (*connect.Response[v1.DeletePriceResponse], error)
 	// WatchPrices streams the price catalog so routers compute costs and
 	// worst-case estimates locally: a snapshot, then changes, with
@@ -106,7 +107,7 @@ type QuotaServiceClient interface {
 	// ListBudgets lists budgets by id, with status. Read.
 	ListBudgets(context.Context, *connect.Request[v1.ListBudgetsRequest]) (*connect.Response[v1.ListBudgetsResponse], error)
 	// DeleteBudget removes a budget; keys that link it are no longer limited
-	// by it. Idempotent. Admin.
+	// by it. NOT_FOUND when there is no such budget. Admin.
 	DeleteBudget(context.Context, *connect.Request[v1.DeleteBudgetRequest]) (*connect.Response[v1.DeleteBudgetResponse], error)
 	// ListBudgetAlerts lists the threshold alerts that fired, newest first.
 	// Read.
@@ -115,7 +116,8 @@ type QuotaServiceClient interface {
 	PutRateLimit(context.Context, *connect.Request[v1.PutRateLimitRequest]) (*connect.Response[v1.PutRateLimitResponse], error)
 	// ListRateLimits lists rate limits by id. Read.
 	ListRateLimits(context.Context, *connect.Request[v1.ListRateLimitsRequest]) (*connect.Response[v1.ListRateLimitsResponse], error)
-	// DeleteRateLimit removes a rate limit. Idempotent. Admin.
+	// DeleteRateLimit removes a rate limit. NOT_FOUND when there is none.
+	// Admin.
 	DeleteRateLimit(context.Context, *connect.Request[v1.DeleteRateLimitRequest]) (*connect.Response[v1.DeleteRateLimitResponse], error)
 	// Reserve holds a call's worst-case cost and tokens (and one request)
 	// against every applicable budget and rate limit, or refuses it with
@@ -406,8 +408,9 @@ type QuotaServiceHandler interface {
 	PutPrice(context.Context, *connect.Request[v1.PutPriceRequest]) (*connect.Response[v1.PutPriceResponse], error)
 	// ListPrices lists prices by model. Read.
 	ListPrices(context.Context, *connect.Request[v1.ListPricesRequest]) (*connect.Response[v1.ListPricesResponse], error)
-	// DeletePrice removes a model's price; its calls then cost 0 and are
-	// flagged unpriced in reports. Idempotent. Admin.
+	// DeletePrice removes a model's price; its calls are then billed at the
+	// router catalog's price, if it has one. NOT_FOUND when the model has no
+	// price. Admin.
 	DeletePrice(context.Context, *connect.Request[v1.DeletePriceRequest]) (*connect.Response[v1.DeletePriceResponse], error)
 	// WatchPrices streams the price catalog so routers compute costs and
 	// worst-case estimates locally: a snapshot, then changes, with
@@ -421,7 +424,7 @@ type QuotaServiceHandler interface {
 	// ListBudgets lists budgets by id, with status. Read.
 	ListBudgets(context.Context, *connect.Request[v1.ListBudgetsRequest]) (*connect.Response[v1.ListBudgetsResponse], error)
 	// DeleteBudget removes a budget; keys that link it are no longer limited
-	// by it. Idempotent. Admin.
+	// by it. NOT_FOUND when there is no such budget. Admin.
 	DeleteBudget(context.Context, *connect.Request[v1.DeleteBudgetRequest]) (*connect.Response[v1.DeleteBudgetResponse], error)
 	// ListBudgetAlerts lists the threshold alerts that fired, newest first.
 	// Read.
@@ -430,7 +433,8 @@ type QuotaServiceHandler interface {
 	PutRateLimit(context.Context, *connect.Request[v1.PutRateLimitRequest]) (*connect.Response[v1.PutRateLimitResponse], error)
 	// ListRateLimits lists rate limits by id. Read.
 	ListRateLimits(context.Context, *connect.Request[v1.ListRateLimitsRequest]) (*connect.Response[v1.ListRateLimitsResponse], error)
-	// DeleteRateLimit removes a rate limit. Idempotent. Admin.
+	// DeleteRateLimit removes a rate limit. NOT_FOUND when there is none.
+	// Admin.
 	DeleteRateLimit(context.Context, *connect.Request[v1.DeleteRateLimitRequest]) (*connect.Response[v1.DeleteRateLimitResponse], error)
 	// Reserve holds a call's worst-case cost and tokens (and one request)
 	// against every applicable budget and rate limit, or refuses it with

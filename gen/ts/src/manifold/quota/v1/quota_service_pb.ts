@@ -1305,8 +1305,9 @@ export const QuotaService: GenService<{
     output: typeof ListPricesResponseSchema;
   },
   /**
-   * DeletePrice removes a model's price; its calls then cost 0 and are
-   * flagged unpriced in reports. Idempotent. Admin.
+   * DeletePrice removes a model's price; its calls are then billed at the
+   * router catalog's price, if it has one. NOT_FOUND when the model has no
+   * price. Admin.
    *
    * @generated from rpc manifold.quota.v1.QuotaService.DeletePrice
    */
@@ -1360,7 +1361,7 @@ export const QuotaService: GenService<{
   },
   /**
    * DeleteBudget removes a budget; keys that link it are no longer limited
-   * by it. Idempotent. Admin.
+   * by it. NOT_FOUND when there is no such budget. Admin.
    *
    * @generated from rpc manifold.quota.v1.QuotaService.DeleteBudget
    */
@@ -1401,7 +1402,8 @@ export const QuotaService: GenService<{
     output: typeof ListRateLimitsResponseSchema;
   },
   /**
-   * DeleteRateLimit removes a rate limit. Idempotent. Admin.
+   * DeleteRateLimit removes a rate limit. NOT_FOUND when there is none.
+   * Admin.
    *
    * @generated from rpc manifold.quota.v1.QuotaService.DeleteRateLimit
    */
