@@ -20,6 +20,10 @@ type Config struct {
 	// DataDir is where the dev server's database and the run key file live;
 	// set from --data-dir.
 	DataDir string
+	// KeysRequired says the router refuses model calls without a virtual
+	// key; set from --auth.required. StartRun then refuses a run that would
+	// call models without a run key, instead of starting one bound to fail.
+	KeysRequired bool
 }
 
 // DefaultConfig returns the defaults.

@@ -738,8 +738,8 @@ func (e *env) recordHistory(id, name string) {
 
 // With keys required, a run started by an admin makes its model calls
 // with the virtual key given in X-Manifold-Run-Key, so the router's keys
-// apply: without one the model call is refused and the run fails; an
-// admin key is not accepted as the run's key.
+// apply: without one StartRun refuses, naming the header and the CLI flag,
+// and starts nothing; an admin key is not accepted as the run's key.
 func TestRunKeyOnTemporal(t *testing.T) {
 	e := newEnvWith(t, startTemporal(t), true)
 	e.token = e.adminKey("alice", keyvaultv1.AdminRole_ADMIN_ROLE_DEVELOPER)
@@ -751,38 +751,33 @@ func TestRunKeyOnTemporal(t *testing.T) {
 		t.Fatalf("create virtual key: %v", err)
 	}
 	e.putChain("weather.report", weatherChain(e.toolURL))
-	startWith := func(key string) (string, error) {
+	startWith := func(key, idempotencyKey string) (*workflowsv1.StartRunResponse, error) {
 		in, _ := structpb.NewStruct(map[string]any{"cities": "Paris and Rome"})
-		req := connect.NewRequest(&workflowsv1.StartRunRequest{ChainName: "weather.report", Input: in})
+		req := connect.NewRequest(&workflowsv1.StartRunRequest{ChainName: "weather.report", Input: in, IdempotencyKey: idempotencyKey})
 		if key != "" {
 			req.Header().Set(workflows.RunKeyHeader, key)
 		}
 		res, err := e.client().StartRun(t.Context(), req)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		return res.Msg.GetRun().GetId(), nil
+		return res.Msg, nil
 	}
 
-	id, err := startWith(vk.Msg.GetSecret())
-	if err != nil {
-		t.Fatalf("start with a run key: %v", err)
+	_, err = startWith("", "first")
+	if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), workflows.RunKeyHeader) || !strings.Contains(err.Error(), "--run-key-env") {
+		t.Fatalf("start without a run key: %v; want invalid_argument naming %s and --run-key-env", err, workflows.RunKeyHeader)
 	}
-	run := e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
+	res, err := startWith(vk.Msg.GetSecret(), "first")
+	if err != nil || res.GetExisting() {
+		t.Fatalf("start with a run key: %v, existing %v; want a new run (the refused start made none)", err, res.GetExisting())
+	}
+	run := e.waitStatus(res.GetRun().GetId(), workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED)
 	if run.GetStartedBy() != "alice" || run.GetUsage().GetCostMicros() != 60 {
 		t.Fatalf("run started by %q, usage %v", run.GetStartedBy(), run.GetUsage())
 	}
 
-	id, err = startWith("")
-	if err != nil {
-		t.Fatalf("start without a run key: %v", err)
-	}
-	run = e.waitStatus(id, workflowsv1.RunStatus_RUN_STATUS_FAILED)
-	if msg := run.GetError().GetMessage(); !strings.Contains(msg, "authentication") && !strings.Contains(msg, "API key") {
-		t.Fatalf("run without a key failed with %q", msg)
-	}
-
-	if _, err := startWith(e.token); connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "must be a virtual key") {
+	if _, err := startWith(e.token, ""); connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "must be a virtual key") {
 		t.Fatalf("start with an admin key as run key: %v", err)
 	}
 }

@@ -44,11 +44,9 @@ func runID(startedBy, chain, key string) string {
 	return "run_" + hex.EncodeToString(sum[:16])
 }
 
-// StartRun starts a run of a chain version.
+// StartRun starts a run of a chain version. The request is checked in full
+// before anything starts (Temporal included).
 func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1.StartRunRequest]) (*connect.Response[workflowsv1.StartRunResponse], error) {
-	if err := s.runs(ctx); err != nil {
-		return nil, err
-	}
 	m := req.Msg
 	who, err := s.principal(ctx, req.Header(), false)
 	if err != nil {
@@ -77,6 +75,16 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 	if err != nil {
 		return nil, apierror.Internal(err)
 	}
+	key, err := s.runKey(ctx, req.Header(), who)
+	if err != nil {
+		return nil, err
+	}
+	if key == "" && s.cfg.KeysRequired && callsModels(cv.GetSpec()) {
+		return nil, apierror.Invalid(RunKeyHeader, "chain %q calls models and this gateway requires a virtual key for them: give the run one in the %s header (manifold runs start --run-key-env VAR)", cv.GetChainName(), RunKeyHeader)
+	}
+	if err := s.runs(ctx); err != nil {
+		return nil, err
+	}
 	id := newRunID()
 	if k := m.GetIdempotencyKey(); k != "" {
 		id = runID(who.name, m.GetChainName(), k)
@@ -87,12 +95,8 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 	in := chainrun.Input{
 		RunID: id, ChainName: cv.GetChainName(), ChainVersion: cv.GetVersion(), ChainLabel: m.GetLabel(),
 		Spec: specBytes, Input: inputJSON, StartedBy: who.name, IdempotencyKey: m.GetIdempotencyKey(), Metadata: m.GetMetadata(),
+		SealedKey: s.seal.seal(key),
 	}
-	key, err := s.runKey(ctx, req.Header(), who)
-	if err != nil {
-		return nil, err
-	}
-	in.SealedKey = s.seal.seal(key)
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: s.cfg.TaskQueue,
 		WorkflowExecutionTimeout: chainrun.RunTimeout(cv.GetSpec()),
@@ -118,6 +122,17 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 		Deadline: timestamppb.New(now.Add(chainrun.RunTimeout(cv.GetSpec()))),
 	}
 	return connect.NewResponse(&workflowsv1.StartRunResponse{Run: run}), nil
+}
+
+// callsModels reports whether a chain has steps that call models (tool
+// loops included, with the prompt-API tools they may call).
+func callsModels(spec *workflowsv1.ChainSpec) bool {
+	for _, st := range spec.GetSteps() {
+		if st.GetModelCall() != nil || st.GetToolLoop() != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // getRun reads a run: its workflow's result once it completed, else the

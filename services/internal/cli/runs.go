@@ -41,7 +41,7 @@ func runs(ctx context.Context, args []string, env Env) error {
 		fs.IntVar(&version, "version", 0, "start an exact version")
 		fs.StringVar(&input, "input", "{}", "the run's input as a JSON object")
 		fs.StringVar(&key, "idempotency-key", "", "a repeated start with the same key returns the first run")
-		fs.StringVar(&keyEnv, "run-key-env", "", "environment variable holding the virtual key the run's model calls are made and charged with")
+		fs.StringVar(&keyEnv, "run-key-env", "", "environment variable holding the virtual key the run's model calls are made and charged with; needed when the gateway requires keys and the chain calls models")
 	case "list":
 		fs.StringVar(&chain, "chain", "", "only runs of this chain")
 		fs.StringVar(&status, "status", "", "only runs in this status, e.g. waiting_for_approval")

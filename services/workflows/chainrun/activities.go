@@ -80,6 +80,10 @@ func (a *Activities) ModelCall(ctx context.Context, req *mcpv1.Request, sealedKe
 	resp, err := a.Router.Generate(ctx, greq)
 	if err != nil {
 		e := apierror.As(err)
+		if sealedKey == "" && e.Class == mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION {
+			// The router saw the worker's own token, not a key: say what is missing.
+			return nil, temporal.NewNonRetryableApplicationError("model call: the run has no virtual key and the router requires one: start it with a run key (X-Manifold-Run-Key, manifold runs start --run-key-env VAR)", apierror.ClassName(e.Class), nil)
+		}
 		switch e.Class {
 		case mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND,
 			mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION,

@@ -27,6 +27,7 @@ import (
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
+	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/workflows/chainrun"
 	"github.com/manifoldgw/manifold/services/workflows/httptool"
 )
@@ -244,6 +245,40 @@ func TestMissingVariable(t *testing.T) {
 			t.Fatalf("run %v, model saw %q; want SUCCEEDED, %q", run.GetStatus(), got, "hello ")
 		}
 	})
+}
+
+// refusingRouter refuses every call as the router does a call without a
+// virtual key when keys are required.
+type refusingRouter struct {
+	routerv1connect.RouterServiceClient
+}
+
+func (refusingRouter) Generate(context.Context, *connect.Request[routerv1.GenerateRequest]) (*connect.Response[routerv1.GenerateResponse], error) {
+	return nil, apierror.ToConnect(apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "malformed API key: want a Manifold virtual key (mk-…)"))
+}
+
+// A run without a virtual key whose model call the router refuses for
+// authentication fails saying the run has no key and how to give it one
+// (the router saw the worker's own token); a run with a key keeps the
+// router's reason.
+func TestModelCallWithoutRunKey(t *testing.T) {
+	spec, _ := proto.Marshal(approvalChain(policy(workflowsv1.ApprovalTimeoutAction_APPROVAL_TIMEOUT_ACTION_REJECT)))
+	for _, c := range []struct{ sealed, want string }{
+		{"", `step "draft" failed: model call: the run has no virtual key and the router requires one: start it with a run key (X-Manifold-Run-Key, manifold runs start --run-key-env VAR)`},
+		{"sealed:mk-revoked", `step "draft" failed: model call: malformed API key: want a Manifold virtual key (mk-…)`},
+	} {
+		var s testsuite.WorkflowTestSuite
+		env := s.NewTestWorkflowEnvironment()
+		chainrun.Register(env, &chainrun.Activities{Router: refusingRouter{}, OpenKey: func(sealed string) (string, error) { return strings.TrimPrefix(sealed, "sealed:"), nil }})
+		env.ExecuteWorkflow(chainrun.WorkflowName, chainrun.Input{RunID: "run-1", ChainName: "c", ChainVersion: 1, Spec: spec, Input: []byte(`{"topic":"refunds"}`), SealedKey: c.sealed})
+		var run workflowsv1.Run
+		if err := env.GetWorkflowResult(&run); err != nil {
+			t.Fatal(err)
+		}
+		if run.GetStatus() != workflowsv1.RunStatus_RUN_STATUS_FAILED || run.GetError().GetMessage() != c.want {
+			t.Fatalf("run with key %q: %v %q; want FAILED %q", c.sealed, run.GetStatus(), run.GetError().GetMessage(), c.want)
+		}
+	}
 }
 
 // A tool outside the allow-list gives the model an error result naming
