@@ -207,6 +207,7 @@ var modules = []module{
 		// and the call log apply.
 		cfg := d.cfg.Workflows
 		cfg.DataDir = d.cfg.Storage.DataDir
+		cfg.KeysRequired = d.cfg.KeyVault.AuthRequired
 		svc, done, err := workflows.Start(d.ctx, cfg, workflows.Deps{
 			DB: d.db, Router: d.target("router", ""), KeyVault: d.target("keyvault", d.cfg.KeyVault.Addr),
 			Audit:         d.target("audit", d.cfg.CallLog.AuditAddr),
