@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/manifoldgw/manifold/services/internal/access"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 )
 
@@ -47,34 +47,7 @@ func (r *remote) validate() error {
 // the Connect protocol over HTTP/1.1 or HTTP/2, with the admin key sent as a
 // bearer token on unary and streaming calls alike.
 func (r *remote) client() (connect.HTTPClient, []connect.ClientOption) {
-	return http.DefaultClient, []connect.ClientOption{connect.WithInterceptors(bearer(r.token))}
-}
-
-// bearer is a client interceptor that sends the admin key, when there is
-// one, as "Authorization: Bearer <key>".
-type bearer string
-
-func (b bearer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if b != "" {
-			req.Header().Set("Authorization", "Bearer "+string(b))
-		}
-		return next(ctx, req)
-	}
-}
-
-func (b bearer) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
-		conn := next(ctx, spec)
-		if b != "" {
-			conn.RequestHeader().Set("Authorization", "Bearer "+string(b))
-		}
-		return conn
-	}
-}
-
-func (b bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next
+	return http.DefaultClient, []connect.ClientOption{access.WithToken(r.token)}
 }
 
 // rpcError turns an RPC failure into a one-line error: "<class>: <message>".
