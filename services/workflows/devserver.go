@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -78,7 +80,9 @@ func StartDevServer(ctx context.Context, binary, dbFile, namespace string, logge
 		"--port", strconv.Itoa(ports[0]), "--http-port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
 		"--db-filename", dbFile, "--namespace", namespace, "--log-level", "error"}
 	cmd := exec.Command(binary, args...)
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	// Its log lines (slog's text format, errors only) join the gateway's
+	// log as records of their own, so that the log stays one format.
+	cmd.Stdout, cmd.Stderr = io.Discard, &lineLog{logger: logger.With("component", "temporal")}
 	// Its own process group, so a terminal's Ctrl-C reaches manifold only,
 	// which then stops the server in order.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
@@ -117,3 +121,36 @@ func StartDevServer(ctx context.Context, binary, dbFile, namespace string, logge
 
 // Done is closed when the server process has exited.
 func (s *DevServer) Done() <-chan struct{} { return s.done }
+
+// lineLog is an io.Writer that logs each line written to it as a record of
+// logger, at the level the line names (level=ERROR, WARN, DEBUG; INFO
+// otherwise).
+type lineLog struct {
+	logger  *slog.Logger
+	partial []byte
+}
+
+func (l *lineLog) Write(p []byte) (int, error) {
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := strings.TrimSpace(string(l.partial[:i]))
+		l.partial = l.partial[i+1:]
+		if line == "" {
+			continue
+		}
+		level := slog.LevelInfo
+		switch {
+		case strings.Contains(line, "level=ERROR"):
+			level = slog.LevelError
+		case strings.Contains(line, "level=WARN"):
+			level = slog.LevelWarn
+		case strings.Contains(line, "level=DEBUG"):
+			level = slog.LevelDebug
+		}
+		l.logger.Log(context.Background(), level, "temporal dev server", "line", line)
+	}
+}
