@@ -44,6 +44,7 @@ import (
 	"github.com/manifoldgw/manifold/services/internal/apierror"
 	"github.com/manifoldgw/manifold/services/internal/validate"
 	"github.com/manifoldgw/manifold/services/router"
+	"github.com/manifoldgw/manifold/services/router/internal/jsonhttp"
 )
 
 // Pattern is the path to mount the handler on.
@@ -81,6 +82,7 @@ func New(r Router, p Prompts, publicURL string, logger *slog.Logger) *Handler {
 
 // ServeHTTP dispatches by path and method.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Request-Id", jsonhttp.NewID("req_"))
 	slug := strings.TrimPrefix(r.URL.Path, Pattern)
 	if slug == "openapi.json" {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -148,6 +148,11 @@ func (g *gateway) call(t *testing.T, slug, key, body string) (int, map[string]an
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
 		t.Fatalf("POST /apis/%s: status %d, body is not JSON: %v", slug, res.StatusCode, err)
 	}
+	// Every answer, refusals included, carries a request id, as the
+	// OpenAI- and Anthropic-compatible surfaces' do.
+	if id := res.Header.Get("X-Request-Id"); !strings.HasPrefix(id, "req_") {
+		t.Errorf("POST /apis/%s: X-Request-Id %q, want req_…", slug, id)
+	}
 	return res.StatusCode, out
 }
 
