@@ -145,7 +145,16 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, slug string) {
 		writeError(w, err, 0)
 		return
 	}
-	stream := r.URL.Query().Get("stream") == "true" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	var stream bool
+	switch q := r.URL.Query().Get("stream"); q {
+	case "true":
+		stream = true
+	case "", "false":
+		stream = strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	default:
+		writeError(w, apierror.Invalid("stream", "stream must be true or false, not %q", q), 0)
+		return
+	}
 	if stream && !pub.GetAllowStreaming() {
 		writeError(w, apierror.Invalid("stream", "streaming is not enabled for /apis/%s", slug), 0)
 		return

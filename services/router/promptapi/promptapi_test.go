@@ -242,6 +242,11 @@ func TestPublishedPromptAnswersScopedKeysOnly(t *testing.T) {
 		if out, _ := res["output"].(string); status != 200 || !strings.HasSuffix(out, "Summarize: {{other}} and {{text}}") {
 			t.Errorf("placeholder in a value: status %d output %q", status, out)
 		}
+		// A stream parameter that is neither true nor false is refused.
+		status, res = g.call(t, "summarize?stream=maybe", "sk-scoped", `{"text": "x"}`)
+		if _, f := errorOf(res); status != 400 || f != "stream" {
+			t.Errorf("stream=maybe: status %d %v, want 400 naming stream", status, res)
+		}
 		// Streaming is refused unless the publication allows it.
 		status, res = g.call(t, "summarize?stream=true", "sk-scoped", `{"text": "x"}`)
 		if _, f := errorOf(res); status != 400 || f != "stream" {
