@@ -75,7 +75,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the gateway (all services by default)", serve},
 	{"version", "print the version", func(_ context.Context, args []string, env Env) error { return version(args, env) }},
-	{"logs", "list, show or export calls from the call log", logs},
+	{"logs", "list calls from the call log (--id shows one, --export writes them as JSONL or CSV)", logs},
 	{"stats", "aggregate the call log: requests, tokens, cost, latency, errors", stats},
 	{"usage", "usage and cost from the quota ledger by day, key, team, project, model or route", usageCmd},
 	{"audit", "audit verify: check the call log's hash chain", auditCmd},

@@ -140,6 +140,7 @@ func TestHelp(t *testing.T) {
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
 			verbs := checkHelp(t, c.name)
+			checkSummary(t, c, verbs)
 			if len(verbs) == 0 {
 				checkBadArgs(t, "--no-such-flag", c.name, "--no-such-flag")
 				checkBadArgs(t, `unexpected argument "stray"`, c.name, "stray")
@@ -151,5 +152,35 @@ func TestHelp(t *testing.T) {
 				checkBadArgs(t, "--no-such-flag", c.name, verb, "--no-such-flag")
 			}
 		})
+	}
+}
+
+// offersVerbs matches a summary that reads as a choice of verbs, such as
+// "list, show or export calls".
+var offersVerbs = regexp.MustCompile(`^[a-z]+(, [a-z]+)* or [a-z]+ `)
+
+// summaryFlag is a flag a summary mentions.
+var summaryFlag = regexp.MustCompile(`--[a-z0-9][a-z0-9.-]*`)
+
+// checkSummary requires a command's line in `manifold help` to offer what
+// the command takes: its verbs as "name v1|v2: …", and for a command without
+// verbs no choice of verbs and only flags it has.
+func checkSummary(t *testing.T, c command, verbs []string) {
+	t.Helper()
+	if len(verbs) > 0 {
+		if want := c.name + " " + strings.Join(verbs, "|") + ":"; !strings.HasPrefix(c.summary, want) {
+			t.Errorf("manifold help: %s is %q, want it to start with %q", c.name, c.summary, want)
+		}
+		return
+	}
+	if offersVerbs.MatchString(c.summary) {
+		t.Errorf("manifold help: %s is %q, which offers verbs the command does not take", c.name, c.summary)
+	}
+	help, _, _ := runCLI(t, c.name, "--help")
+	flags := describedFlags(t, c.name, help)
+	for _, f := range summaryFlag.FindAllString(c.summary, -1) {
+		if !slices.Contains(flags, f[2:]) {
+			t.Errorf("manifold help: %s is %q, which names %s, not a flag of the command", c.name, c.summary, f)
+		}
 	}
 }
