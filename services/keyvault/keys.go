@@ -328,7 +328,7 @@ func (s *Service) authenticate(ctx context.Context, secret string) (*keyvaultv1.
 	case wellFormed(secret, virtualKeyPrefix):
 		kind = kindVirtual
 	default:
-		return nil, unauthenticated("malformed key: want \"mk-\" or \"mka-\" followed by %d letters and digits", secretLength)
+		return nil, unauthenticated("malformed key: want an admin key (\"mka-\" and %[1]d letters and digits), a virtual key (\"mk-\" and %[1]d) or the bootstrap admin token", secretLength)
 	}
 	hash := s.hash(secret)
 	var entry store.HashEntry

@@ -407,6 +407,11 @@ func TestVirtualKeyLifecycle(t *testing.T) {
 			checkCode(t, "unknown key", err, connect.CodeUnauthenticated, mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION)
 			_, err = auth("mk-short-key")
 			checkCode(t, "malformed key", err, connect.CodeUnauthenticated, mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION)
+			// The message names every credential an admin could mean,
+			// the bootstrap token included, and never echoes the secret.
+			if msg := err.Error(); !strings.Contains(msg, "bootstrap admin token") || strings.Contains(msg, "short-key") {
+				t.Errorf("malformed key: %q", msg)
+			}
 
 			// Expiry: a key created to expire shortly stops authenticating
 			// once its time has passed (polled, no fixed sleep).
