@@ -210,8 +210,8 @@ func resourceType(procedure string) string {
 var idFields = []protoreflect.Name{"id", "key_id", "credential_id", "run_id", "slug", "name", "prompt_name", "chain_name", "prompt", "route", "model", "provider"}
 
 // describe finds a request's resource id and comment: a string field of
-// idFields, or the name or id of a message field (PutRoute's route); the
-// comment is a reason or comment field.
+// idFields, or the name, id, slug or model of a message field (PutRoute's
+// route, PutPrice's price); the comment is a reason or comment field.
 func describe(m protoreflect.Message) (id, comment string) {
 	fields := m.Descriptor().Fields()
 	for _, name := range idFields {
@@ -223,16 +223,16 @@ func describe(m protoreflect.Message) (id, comment string) {
 		case protoreflect.StringKind:
 			id = m.Get(f).String()
 		case protoreflect.MessageKind:
-			inner := m.Get(f).Message()
-			for _, n := range []protoreflect.Name{"name", "id", "slug"} {
-				if g := inner.Descriptor().Fields().ByName(n); g != nil && g.Kind() == protoreflect.StringKind && !g.IsList() {
-					id = inner.Get(g).String()
-					break
-				}
-			}
+			id = nameOf(m.Get(f).Message())
 		}
 		if id != "" {
 			break
+		}
+	}
+	// Otherwise the resource the request carries whole (PutBudget's budget).
+	for i := 0; id == "" && i < fields.Len(); i++ {
+		if f := fields.Get(i); f.Kind() == protoreflect.MessageKind && !f.IsList() && !f.IsMap() && m.Has(f) {
+			id = nameOf(m.Get(f).Message())
 		}
 	}
 	for _, name := range []protoreflect.Name{"reason", "comment"} {
@@ -247,4 +247,16 @@ func describe(m protoreflect.Message) (id, comment string) {
 		comment = comment[:4096]
 	}
 	return id, comment
+}
+
+// nameOf is a resource message's name, id, slug or model, the first set.
+func nameOf(m protoreflect.Message) string {
+	for _, n := range []protoreflect.Name{"name", "id", "slug", "model"} {
+		if f := m.Descriptor().Fields().ByName(n); f != nil && f.Kind() == protoreflect.StringKind && !f.IsList() {
+			if v := m.Get(f).String(); v != "" {
+				return v
+			}
+		}
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 
 	keyvaultv1 "github.com/manifoldgw/manifold/gen/go/manifold/keyvault/v1"
 	promptsv1 "github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1"
+	quotav1 "github.com/manifoldgw/manifold/gen/go/manifold/quota/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 )
 
@@ -36,6 +37,18 @@ func TestDescribe(t *testing.T) {
 		}},
 		{"the name of a message field", "support", "", func() (string, string) {
 			return describe((&routerv1.PutRouteRequest{Route: &routerv1.Route{Name: "support"}}).ProtoReflect())
+		}},
+		{"the model of a price", "gpt-4o", "", func() (string, string) {
+			return describe((&quotav1.PutPriceRequest{Price: &quotav1.Price{Model: "gpt-4o"}}).ProtoReflect())
+		}},
+		{"the id of a budget", "team-monthly", "", func() (string, string) {
+			return describe((&quotav1.PutBudgetRequest{Budget: &quotav1.Budget{Id: "team-monthly"}}).ProtoReflect())
+		}},
+		{"the id of a rate limit", "docs-rpm", "", func() (string, string) {
+			return describe((&quotav1.PutRateLimitRequest{RateLimit: &quotav1.RateLimit{Id: "docs-rpm"}}).ProtoReflect())
+		}},
+		{"the name of a credential", "openai-1", "", func() (string, string) {
+			return describe((&keyvaultv1.PutCredentialRequest{Credential: &keyvaultv1.ProviderCredential{Name: "openai-1"}}).ProtoReflect())
 		}},
 	} {
 		id, comment := c.got()
