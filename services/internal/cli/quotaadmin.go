@@ -95,9 +95,9 @@ func quotaCmd(ctx context.Context, cmd string, verbs, args []string, env Env) er
 	)
 	switch cmd {
 	case "prices":
-		header = []string{"MODEL", "INPUT $/MTOK", "OUTPUT $/MTOK", "CACHED INPUT $/MTOK", "REASONING $/MTOK"}
+		header = []string{"MODEL", "INPUT $/MTOK", "OUTPUT $/MTOK", "CACHED INPUT $/MTOK", "CACHE WRITE $/MTOK", "REASONING $/MTOK"}
 	case "budgets":
-		header = []string{"ID", "SUBJECT", "PERIOD", "LIMIT $", "SPENT $", "REMAINING $", "ALERTS AT %"}
+		header = []string{"ID", "SUBJECT", "PERIOD", "LIMIT $", "SPENT $", "HELD $", "REMAINING $", "ALERTS AT %"}
 	case "limits":
 		header = []string{"ID", "SUBJECT", "REQUESTS/MIN", "TOKENS/MIN"}
 	}
@@ -194,18 +194,34 @@ func quotaCmd(ctx context.Context, cmd string, verbs, args []string, env Env) er
 	return printTable(env.Stdout, header, rows)
 }
 
+// subjectText names a budget's or rate limit's subject; one without a
+// subject applies only to the keys that link it by id.
 func subjectText(s *quotav1.Subject) string {
+	if s.GetKind() == quotav1.SubjectKind_SUBJECT_KIND_UNSPECIFIED {
+		return "(linked by id)"
+	}
 	return enumName(s.GetKind().String(), "SUBJECT_KIND_") + ":" + s.GetId()
 }
 
 // perMTok shows micro-dollars per million tokens as dollars.
 func perMTok(micros int64) string { return fmt.Sprintf("%.4f", float64(micros)/1e6) }
 
+// perMTokOr shows a price that falls back to another when unset (0), as
+// the price that applies, marked with where it comes from.
+func perMTokOr(micros, fallback int64, from string) string {
+	if micros == 0 {
+		return perMTok(fallback) + " (= " + from + ")"
+	}
+	return perMTok(micros)
+}
+
 func priceRows(ps ...*quotav1.Price) [][]string {
 	var rows [][]string
 	for _, p := range ps {
-		rows = append(rows, []string{p.GetModel(), perMTok(p.GetInputPerMtokMicros()), perMTok(p.GetOutputPerMtokMicros()),
-			perMTok(p.GetCachedInputPerMtokMicros()), perMTok(p.GetReasoningPerMtokMicros())})
+		in, out := p.GetInputPerMtokMicros(), p.GetOutputPerMtokMicros()
+		rows = append(rows, []string{p.GetModel(), perMTok(in), perMTok(out),
+			perMTokOr(p.GetCachedInputPerMtokMicros(), in, "input"), perMTokOr(p.GetCacheWritePerMtokMicros(), in, "input"),
+			perMTokOr(p.GetReasoningPerMtokMicros(), out, "output")})
 	}
 	return rows
 }
@@ -218,7 +234,8 @@ func budgetRows(bs ...*quotav1.Budget) [][]string {
 			alerts = append(alerts, fmt.Sprint(a))
 		}
 		rows = append(rows, []string{b.GetId(), subjectText(b.GetSubject()), enumName(b.GetPeriod().String(), "BUDGET_PERIOD_"),
-			usd(b.GetLimitMicros()), usd(b.GetStatus().GetSpentMicros()), usd(b.GetStatus().GetRemainingMicros()), strings.Join(alerts, ",")})
+			usd(b.GetLimitMicros()), usd(b.GetStatus().GetSpentMicros()), usd(b.GetStatus().GetHeldMicros()), usd(b.GetStatus().GetRemainingMicros()),
+			strings.Join(alerts, ",")})
 	}
 	return rows
 }

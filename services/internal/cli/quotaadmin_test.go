@@ -1,8 +1,13 @@
 package cli_test
 
 import (
+	"maps"
+	"math"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,14 +39,50 @@ func TestPricesBudgetsLimits(t *testing.T) {
 		return p
 	}
 
+	// Unset cache and reasoning prices show the price they fall back to.
 	admin("prices", "put", "--file", file("price.yaml", "model: demo\ninput_per_mtok_micros: 2500000\noutput_per_mtok_micros: 10000000\n"))
-	if out := admin("prices", "list"); !strings.Contains(out, "demo") || !strings.Contains(out, "2.5000") || !strings.Contains(out, "10.0000") {
-		t.Errorf("prices list:\n%s", out)
+	out := admin("prices", "list")
+	if got, want := tableRow(t, out, "demo"), map[string]string{
+		"INPUT $/MTOK": "2.5000", "OUTPUT $/MTOK": "10.0000", "CACHED INPUT $/MTOK": "2.5000 (= input)",
+		"CACHE WRITE $/MTOK": "2.5000 (= input)", "REASONING $/MTOK": "10.0000 (= output)",
+	}; !maps.Equal(got, want) {
+		t.Errorf("prices list: demo is %v, want %v:\n%s", got, want, out)
 	}
+	admin("prices", "put", "--file", file("price.yaml", "model: demo\ninput_per_mtok_micros: 2500000\noutput_per_mtok_micros: 10000000\ncached_input_per_mtok_micros: 1250000\nreasoning_per_mtok_micros: 12000000\n"))
+	out = admin("prices", "list")
+	if got := tableRow(t, out, "demo"); got["CACHED INPUT $/MTOK"] != "1.2500" || got["CACHE WRITE $/MTOK"] != "2.5000 (= input)" || got["REASONING $/MTOK"] != "12.0000" {
+		t.Errorf("prices list: demo is %v, want its own cached input and reasoning prices:\n%s", got, out)
+	}
+
+	// A budget without a subject applies to the keys that link it by id.
+	admin("budgets", "put", "--file", file("shared.yaml", "id: shared-daily\nperiod: BUDGET_PERIOD_DAILY\nlimit_micros: 1000000\n"))
+	if out := admin("budgets", "list"); tableRow(t, out, "shared-daily")["SUBJECT"] != "(linked by id)" {
+		t.Errorf("budgets list: a budget without a subject:\n%s", out)
+	}
+
+	// A budget a call holds part of shows the held money: limit = spent +
+	// held + remaining.
 	admin("budgets", "put", "--file", file("budget.yaml", "id: docs-monthly\nsubject: {kind: SUBJECT_KIND_TEAM, id: docs}\nperiod: BUDGET_PERIOD_MONTHLY\nlimit_micros: 50000000\nalert_thresholds_percent: [50, 90]\n"))
 	if out := admin("budgets", "get", "--id", "docs-monthly"); !strings.Contains(out, "team:docs") || !strings.Contains(out, "50.000000") || !strings.Contains(out, "50,90") {
 		t.Errorf("budgets get:\n%s", out)
 	}
+	secret := strings.TrimPrefix(lineWith(admin("keys", "create", "--name", "docs", "--team", "docs", "--models", "demo"), "secret: "), "secret: ")
+	if got := chat(t, gw.url, strings.TrimSpace(secret)); got != http.StatusOK {
+		t.Fatalf("call on the budget: %d", got)
+	}
+	out = admin("budgets", "get", "--id", "docs-monthly")
+	row := tableRow(t, out, "docs-monthly")
+	dollars := func(col string) float64 {
+		v, err := strconv.ParseFloat(row[col], 64)
+		if err != nil {
+			t.Fatalf("budgets get: %s: %v\n%s", col, err, out)
+		}
+		return v
+	}
+	if held := dollars("HELD $"); held <= 0 || math.Abs(dollars("LIMIT $")-dollars("SPENT $")-held-dollars("REMAINING $")) > 1e-9 {
+		t.Errorf("budgets get while a lease holds part of it: %v, want HELD > 0 and LIMIT = SPENT + HELD + REMAINING:\n%s", row, out)
+	}
+
 	admin("limits", "put", "--file", file("limit.json", `{"id": "docs-rpm", "subject": {"kind": "SUBJECT_KIND_ROUTE", "id": "docs"}, "requests_per_minute": 600, "tokens_per_minute": 100000}`))
 	if out := admin("limits", "list", "--output", "json"); !strings.Contains(out, `"docs-rpm"`) || !strings.Contains(out, "600") {
 		t.Errorf("limits list --output json:\n%s", out)
@@ -88,4 +129,29 @@ func lineWith(out, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// tableRow returns the cells of the row of a printed table whose first
+// cell is first, keyed by column header (headers may hold single spaces,
+// columns are at least two apart).
+func tableRow(t *testing.T, out, first string) map[string]string {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	cols := regexp.MustCompile(`\S+( \S+)*`).FindAllStringIndex(lines[0], -1)
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, first+" ") {
+			continue
+		}
+		row := map[string]string{}
+		for i, c := range cols[1:] {
+			end := len(l)
+			if i+2 < len(cols) {
+				end = min(cols[i+2][0], len(l))
+			}
+			row[lines[0][c[0]:c[1]]] = strings.TrimSpace(l[min(c[0], len(l)):end])
+		}
+		return row
+	}
+	t.Fatalf("no row %q in:\n%s", first, out)
+	return nil
 }
