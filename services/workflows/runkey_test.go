@@ -2,8 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,11 +16,7 @@ import (
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
-	"github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1/workflowsv1connect"
 	"github.com/manifoldgw/manifold/services/internal/apierror"
-	"github.com/manifoldgw/manifold/services/internal/dial"
-	"github.com/manifoldgw/manifold/services/internal/server"
-	"github.com/manifoldgw/manifold/services/internal/storage"
 	"github.com/manifoldgw/manifold/services/workflows"
 )
 
@@ -49,42 +43,12 @@ func (r *keyRouter) Generate(_ context.Context, req *connect.Request[routerv1.Ge
 // whose model call carries that key. A chain that calls no model needs
 // none. The service runs against a real Temporal server.
 func TestStartRunNeedsRunKey(t *testing.T) {
-	temporalAddr := startTemporal(t)
 	router := &keyRouter{}
 	mux := http.NewServeMux()
 	mux.Handle(routerv1connect.NewRouterServiceHandler(router))
 	routerSrv := httptest.NewServer(mux)
 	t.Cleanup(routerSrv.Close)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	db, err := storage.Open(ctx, storage.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, storage.DocumentsMigrations()); err != nil {
-		t.Fatal(err)
-	}
-	cfg := workflows.DefaultConfig()
-	cfg.TemporalAddress, cfg.DataDir, cfg.KeysRequired = temporalAddr, t.TempDir(), true
-	svc, done, err := workflows.Start(ctx, cfg, workflows.Deps{
-		DB: db, Router: dial.Target{BaseURL: routerSrv.URL, Client: http.DefaultClient},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); <-done; db.Close() })
-	// The shared server's options turn handler errors into Connect errors
-	// carrying their class and field, as in manifold serve.
-	shared, err := server.New(server.DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wmux := http.NewServeMux()
-	wmux.Handle(workflowsv1connect.NewWorkflowServiceHandler(svc, shared.HandlerOptions()...))
-	srv := httptest.NewServer(wmux)
-	t.Cleanup(srv.Close)
-	c := workflowsv1connect.NewWorkflowServiceClient(http.DefaultClient, srv.URL)
+	c := serveWorkflows(t, routerSrv.URL, true)
 
 	draft := approvalChain()
 	draft.Steps, draft.Output = draft.Steps[:1], nil
@@ -109,7 +73,7 @@ func TestStartRunNeedsRunKey(t *testing.T) {
 		return res.Msg, nil
 	}
 
-	_, err = start("reply.draft", "")
+	_, err := start("reply.draft", "")
 	if e := apierror.As(err); connect.CodeOf(err) != connect.CodeInvalidArgument || e.Field != workflows.RunKeyHeader || !strings.Contains(e.Message, "--run-key-env") {
 		t.Fatalf("start without a run key: %v; want invalid_argument on %s naming --run-key-env", err, workflows.RunKeyHeader)
 	}

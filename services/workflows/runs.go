@@ -33,7 +33,20 @@ import (
 const (
 	memoChain     = "chain"
 	memoStartedBy = "started_by"
+	// memoRequest is the startRequest of a run started with an
+	// idempotency key.
+	memoRequest = "request"
 )
+
+// startRequest is what an idempotency key stands for, besides its chain
+// (which is part of the run id): the version as selected, not as resolved
+// (a retry after its label moved still finds its run), and the SHA-256 of
+// the input as given.
+type startRequest struct {
+	Label       string `json:"label,omitempty"`
+	Version     int32  `json:"version,omitempty"`
+	InputSHA256 string `json:"input_sha256"`
+}
 
 func newRunID() string { return "run_" + strings.ToLower(rand.Text()) }
 
@@ -60,6 +73,12 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 	if m.GetInput() != nil {
 		input = m.GetInput().AsMap()
 	}
+	givenJSON, err := json.Marshal(input) // before checkInput adds defaults
+	if err != nil {
+		return nil, apierror.Invalid("input", "input: %v", err)
+	}
+	given := sha256.Sum256(givenJSON)
+	asked := startRequest{Label: m.GetLabel(), Version: m.GetVersion(), InputSHA256: hex.EncodeToString(given[:])}
 	if input, err = checkInput(cv.GetSpec().GetInputSchema(), input); err != nil {
 		return nil, err
 	}
@@ -86,9 +105,15 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 		return nil, err
 	}
 	id := newRunID()
+	memo := map[string]any{memoChain: cv.GetChainName(), memoStartedBy: who.name}
 	if k := m.GetIdempotencyKey(); k != "" {
 		id = runID(who.name, m.GetChainName(), k)
-		if run, err := s.getRun(ctx, id); err == nil {
+		memo[memoRequest] = asked
+		run, err := s.existingRun(ctx, id, k, asked)
+		if err != nil {
+			return nil, err
+		}
+		if run != nil {
 			return connect.NewResponse(&workflowsv1.StartRunResponse{Run: run, Existing: true}), nil
 		}
 	}
@@ -101,12 +126,12 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 		ID: id, TaskQueue: s.cfg.TaskQueue,
 		WorkflowExecutionTimeout: chainrun.RunTimeout(cv.GetSpec()),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		Memo:                     map[string]any{memoChain: cv.GetChainName(), memoStartedBy: who.name},
+		Memo:                     memo,
 	}, chainrun.WorkflowName, in)
 	if err != nil {
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &started) {
-			run, err := s.getRun(ctx, id)
+		if errors.As(err, &started) { // by a concurrent start with the same key
+			run, err := s.existingRun(ctx, id, m.GetIdempotencyKey(), asked)
 			if err != nil {
 				return nil, err
 			}
@@ -122,6 +147,51 @@ func (s *Service) StartRun(ctx context.Context, req *connect.Request[workflowsv1
 		Deadline: timestamppb.New(now.Add(chainrun.RunTimeout(cv.GetSpec()))),
 	}
 	return connect.NewResponse(&workflowsv1.StartRunResponse{Run: run}), nil
+}
+
+// existingRun is the run an idempotency key started, nil when it started
+// none. A run the key started for another request is refused: answering
+// it would tell the caller that what they asked for was started.
+func (s *Service) existingRun(ctx context.Context, id, key string, asked startRequest) (*workflowsv1.Run, error) {
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return nil, nil
+		}
+		return nil, temporalError(err)
+	}
+	// Runs started before requests were recorded have none to compare.
+	if f := desc.GetWorkflowExecutionInfo().GetMemo().GetFields()[memoRequest]; f != nil {
+		var had startRequest
+		if err := json.Unmarshal(f.GetData(), &had); err != nil {
+			return nil, apierror.Internal(fmt.Errorf("decode the request memo of run %s: %w", id, err))
+		}
+		differs := ""
+		switch {
+		case had.InputSHA256 != asked.InputSHA256:
+			differs = "input"
+		case had.Label != asked.Label || had.Version != asked.Version:
+			differs = "label or version"
+		}
+		if differs != "" {
+			return nil, codeError(connect.CodeAlreadyExists, "idempotency_key",
+				"idempotency_key %q already started run %s with a different %s; a different request needs a new key", key, id, differs)
+		}
+	}
+	return s.getRun(ctx, id)
+}
+
+// codeError is a Connect error with a code that has no error class of its
+// own (already exists, failed precondition). Its detail says
+// invalid_request, so HTTP callers see 400 and clients a clear message.
+func codeError(code connect.Code, field, format string, args ...any) error {
+	d := &mcpv1.ErrorDetail{ErrorClass: mcpv1.ErrorClass_ERROR_CLASS_INVALID_REQUEST, Field: field, Message: fmt.Sprintf(format, args...)}
+	ce := connect.NewError(code, errors.New(d.GetMessage()))
+	if detail, err := connect.NewErrorDetail(d); err == nil {
+		ce.AddDetail(detail)
+	}
+	return ce
 }
 
 // callsModels reports whether a chain has steps that call models (tool
