@@ -12,6 +12,7 @@ import (
 
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 	"github.com/manifoldgw/manifold/services/workflows"
+	"github.com/manifoldgw/manifold/services/workflows/chainrun"
 )
 
 var runsSummary = map[string]string{
@@ -210,14 +211,13 @@ func printRun(env Env, x *workflowsv1.Run) error {
 		return err
 	}
 	for _, p := range x.GetPendingApprovals() {
-		var subject []byte
-		if tc := p.GetToolCall(); tc != nil {
-			subject, _ = json.Marshal(map[string]string{"tool": tc.GetName(), "arguments": tc.GetArguments()})
-		} else {
-			subject, _ = json.Marshal(p.GetValue().AsInterface())
+		// The subject shown is the text the digest is the SHA-256 of.
+		subject, err := chainrun.SubjectJSON(p)
+		if err != nil {
+			return fmt.Errorf("pending approval of step %s: %w", p.GetStepId(), err)
 		}
 		who := append(append([]string{}, p.GetApprovers().GetRoles()...), p.GetApprovers().GetPrincipals()...)
-		fmt.Fprintf(env.Stdout, "\npending approval of step %s (deadline %s, approvers %s):\n  %s\n  digest: %s\n",
+		fmt.Fprintf(env.Stdout, "\npending approval of step %s (deadline %s, approvers %s):\n  subject: %s\n  digest: %s\n",
 			p.GetStepId(), p.GetDeadline().AsTime().Format(time.RFC3339), strings.Join(who, ","), subject, p.GetDigest())
 		if p.GetInstructions() != "" {
 			fmt.Fprintf(env.Stdout, "  instructions: %s\n", p.GetInstructions())

@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -118,8 +120,15 @@ func TestChainsAndRuns(t *testing.T) {
 	id := start()
 	waiting := wait(id, "RUN_STATUS_WAITING_FOR_APPROVAL")
 	digest := waiting.Run.PendingApprovals[0].Digest
-	if code, out, _ := run(alice, "runs", "get", "--run", id); code != cli.ExitOK || !strings.Contains(out, "digest: "+digest) || !strings.Contains(out, "Check the reply about refunds") {
+	code, out, _ := run(alice, "runs", "get", "--run", id)
+	if code != cli.ExitOK || !strings.Contains(out, "digest: "+digest) || !strings.Contains(out, "Check the reply about refunds") {
 		t.Fatalf("runs get: exit %d\n%s", code, out)
+	}
+	// The subject shown is what the digest is the SHA-256 of.
+	_, shown, _ := strings.Cut(out, "  subject: ")
+	subject, rest, _ := strings.Cut(shown, "\n")
+	if !strings.HasPrefix(rest, "  digest: "+digest+"\n") || sha256Hex(subject) != digest {
+		t.Fatalf("runs get: the subject shown, %s, does not hash to digest %s:\n%s", subject, digest, out)
 	}
 	if code, _, errOut := run(alice, "runs", "approve", "--run", id, "--digest", strings.Repeat("0", 64)); code == cli.ExitOK || !strings.Contains(errOut, "does not match") {
 		t.Fatalf("approve with a wrong digest: exit %d, %s", code, errOut)
@@ -145,11 +154,16 @@ func TestChainsAndRuns(t *testing.T) {
 		t.Fatalf("runs cancel: exit %d\n%s%s", code, out, errOut)
 	}
 
-	code, out, _ := run(alice, "runs", "list", "--chain", "reply.review")
+	code, out, _ = run(alice, "runs", "list", "--chain", "reply.review")
 	if code != cli.ExitOK || strings.Count(out, "reply.review") != 3 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "rejected") {
 		t.Fatalf("runs list: exit %d\n%s", code, out)
 	}
 	if code, _, errOut := run(alice, "runs", "approve", "--run", id); code != cli.ExitUsage || !strings.Contains(errOut, "--digest is required") {
 		t.Fatalf("approve without --digest: exit %d, %s", code, errOut)
 	}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

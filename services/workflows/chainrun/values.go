@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 )
 
 // canonicalJSON encodes v with sorted keys and without HTML escaping, the
@@ -37,13 +39,36 @@ func Digest(v any) (string, error) {
 // ToolCallDigest binds an approval to a tool call: the digest of
 // {"name": name, "arguments": parsed arguments}.
 func ToolCallDigest(name, arguments string) (string, error) {
+	subject, err := toolCallSubject(name, arguments)
+	if err != nil {
+		return "", err
+	}
+	return Digest(subject)
+}
+
+func toolCallSubject(name, arguments string) (any, error) {
 	var args any
 	if strings.TrimSpace(arguments) != "" {
 		if err := json.Unmarshal([]byte(arguments), &args); err != nil {
-			return "", fmt.Errorf("tool call arguments are not JSON: %w", err)
+			return nil, fmt.Errorf("tool call arguments are not JSON: %w", err)
 		}
 	}
-	return Digest(map[string]any{"name": name, "arguments": args})
+	return map[string]any{"name": name, "arguments": args}, nil
+}
+
+// SubjectJSON is the text a pending approval's digest is the SHA-256 of:
+// the canonical JSON of its value, or of {"arguments": parsed arguments,
+// "name": tool name} for a tool call. Shown to approvers, it lets them
+// check the digest they echo against what they read.
+func SubjectJSON(p *workflowsv1.PendingApproval) ([]byte, error) {
+	var subject any = p.GetValue().AsInterface()
+	if tc := p.GetToolCall(); tc != nil {
+		var err error
+		if subject, err = toolCallSubject(tc.GetName(), tc.GetArguments()); err != nil {
+			return nil, err
+		}
+	}
+	return canonicalJSON(subject)
 }
 
 // pointer resolves an RFC 6901 JSON Pointer in v.
