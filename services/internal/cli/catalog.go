@@ -2,18 +2,13 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"gopkg.in/yaml.v3"
 
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/router/v1/routerv1connect"
@@ -22,35 +17,6 @@ import (
 func routerClient(r *remote) routerv1connect.RouterServiceClient {
 	hc, opts := r.client()
 	return routerv1connect.NewRouterServiceClient(hc, r.server, opts...)
-}
-
-// readResource reads a YAML or JSON file ("-": standard input) holding one
-// resource in protobuf JSON field names (snake_case), e.g. a Route.
-func readResource(path string, stdin io.Reader, m proto.Message) error {
-	var b []byte
-	var err error
-	if path == "-" {
-		b, err = io.ReadAll(stdin)
-	} else {
-		b, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	var v any
-	if err := yaml.Unmarshal(b, &v); err != nil {
-		return usageError{fmt.Errorf("%s: not YAML or JSON: %v", path, err)}
-	}
-	j, err := json.Marshal(v)
-	if err != nil {
-		return usageError{fmt.Errorf("%s: %v", path, err)}
-	}
-	if err := protojson.Unmarshal(j, m); err != nil {
-		// protojson's messages start with "proto:" and a space that varies.
-		msg := strings.TrimLeft(strings.TrimPrefix(err.Error(), "proto:"), " \u00a0")
-		return usageError{fmt.Errorf("%s: %s", path, msg)}
-	}
-	return nil
 }
 
 var catalogSummary = map[string]map[string]string{

@@ -2,16 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/encoding/protojson"
-	"gopkg.in/yaml.v3"
 
 	workflowsv1 "github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1"
 	"github.com/manifoldgw/manifold/gen/go/manifold/workflows/v1/workflowsv1connect"
@@ -74,8 +70,8 @@ func chains(ctx context.Context, args []string, env Env) error {
 		if file == "" {
 			return usageError{fmt.Errorf("chains put: --file is required")}
 		}
-		spec, err := readChainSpec(file, os.Stdin)
-		if err != nil {
+		spec := &workflowsv1.ChainSpec{}
+		if err := readResource(file, os.Stdin, spec); err != nil {
 			return err
 		}
 		req := &workflowsv1.PutChainRequest{Name: name, Spec: spec, Message: message, Labels: labels, BaseVersion: int32(base)}
@@ -172,32 +168,4 @@ func chainLabels(c *workflowsv1.Chain) string {
 		out = append(out, fmt.Sprintf("%s=%d", l.GetName(), l.GetVersion()))
 	}
 	return strings.Join(out, ",")
-}
-
-// readChainSpec reads a ChainSpec as YAML or JSON, checked as protobuf JSON
-// so that unknown fields and enum names are refused.
-func readChainSpec(file string, stdin io.Reader) (*workflowsv1.ChainSpec, error) {
-	var b []byte
-	var err error
-	if file == "-" {
-		b, err = io.ReadAll(stdin)
-	} else {
-		b, err = os.ReadFile(file)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read --file: %w", err)
-	}
-	var v any
-	if err := yaml.Unmarshal(b, &v); err != nil {
-		return nil, usageError{fmt.Errorf("invalid --file %s: %w", file, err)}
-	}
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("invalid --file %s: %w", file, err)}
-	}
-	spec := &workflowsv1.ChainSpec{}
-	if err := protojson.Unmarshal(j, spec); err != nil {
-		return nil, usageError{fmt.Errorf("invalid --file %s: %w", file, err)}
-	}
-	return spec, nil
 }

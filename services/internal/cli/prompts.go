@@ -12,10 +12,8 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/structpb"
-	"gopkg.in/yaml.v3"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	promptsv1 "github.com/manifoldgw/manifold/gen/go/manifold/prompts/v1"
@@ -345,29 +343,9 @@ func (f *promptFlags) template(stdin io.Reader) (*promptsv1.PromptTemplate, erro
 			Role: role, Content: []*mcpv1.ContentPart{{Part: &mcpv1.ContentPart_Text{Text: f.text}}},
 		}}}, nil
 	}
-	var b []byte
-	var err error
-	if f.file == "-" {
-		b, err = io.ReadAll(stdin)
-	} else {
-		b, err = os.ReadFile(f.file)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read --file: %w", err)
-	}
-	// YAML is a superset of JSON: decode either, then read it as protobuf
-	// JSON so that field names and enums are checked.
-	var v any
-	if err := yaml.Unmarshal(b, &v); err != nil {
-		return nil, usageError{fmt.Errorf("invalid --file %s: %w", f.file, err)}
-	}
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("invalid --file %s: %w", f.file, err)}
-	}
 	t := &promptsv1.PromptTemplate{}
-	if err := protojson.Unmarshal(j, t); err != nil {
-		return nil, usageError{fmt.Errorf("invalid --file %s: not a PromptTemplate: %w", f.file, err)}
+	if err := readResource(f.file, stdin, t); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

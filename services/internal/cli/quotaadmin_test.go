@@ -99,8 +99,8 @@ func TestPricesBudgetsLimits(t *testing.T) {
 	if code, _, errOut := as(viewer, "budgets", "delete", "--id", "docs-monthly"); code != cli.ExitError || !strings.Contains(errOut, "permission_denied") {
 		t.Errorf("viewer budgets delete: exit %d, %q; want permission_denied", code, errOut)
 	}
-	if code, _, errOut := as(testAdminToken, "limits", "put", "--file", file("bad.yaml", "id: x\nrequests_per_minute: many\n")); code != cli.ExitUsage || !strings.Contains(errOut, "requestsPerMinute") || strings.Count(errOut, "\n") != 1 {
-		t.Errorf("limits put with a bad value: exit %d, %q; want exit 2 naming the field", code, errOut)
+	if code, _, errOut := as(testAdminToken, "limits", "put", "--file", file("bad.yaml", "id: x\nrequests_per_minute: many\n")); code != cli.ExitUsage || !strings.Contains(errOut, `bad.yaml line 2: invalid requests_per_minute "many"`) || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("limits put with a bad value: exit %d, %q; want exit 2 naming the line and the field as the file does", code, errOut)
 	}
 	admin("budgets", "delete", "--id", "docs-monthly")
 	admin("limits", "delete", "--id", "docs-rpm")
