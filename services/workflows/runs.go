@@ -388,7 +388,8 @@ func (s *Service) RejectStep(ctx context.Context, req *connect.Request[workflows
 }
 
 // CancelRun asks the run's workflow to stop; the current step ends
-// CANCELLED.
+// CANCELLED. A cancelled run is answered as it is; a run that ended
+// otherwise is refused.
 func (s *Service) CancelRun(ctx context.Context, req *connect.Request[workflowsv1.CancelRunRequest]) (*connect.Response[workflowsv1.CancelRunResponse], error) {
 	if err := s.runs(ctx); err != nil {
 		return nil, err
@@ -397,8 +398,16 @@ func (s *Service) CancelRun(ctx context.Context, req *connect.Request[workflowsv
 		return nil, err
 	}
 	id := req.Msg.GetRunId()
-	if _, err := s.getRun(ctx, id); err != nil {
+	run, err := s.getRun(ctx, id)
+	if err != nil {
 		return nil, err
+	}
+	switch st := run.GetStatus(); {
+	case st == workflowsv1.RunStatus_RUN_STATUS_CANCELLED:
+		return connect.NewResponse(&workflowsv1.CancelRunResponse{Run: run}), nil
+	case terminal(st):
+		return nil, codeError(connect.CodeFailedPrecondition, "", "run %s has already ended %s; only a run in progress can be cancelled",
+			id, strings.ToLower(strings.TrimPrefix(st.String(), "RUN_STATUS_")))
 	}
 	if err := s.temporal.CancelWorkflow(ctx, id, ""); err != nil {
 		var nf *serviceerror.NotFound
@@ -407,7 +416,6 @@ func (s *Service) CancelRun(ctx context.Context, req *connect.Request[workflowsv
 		}
 	}
 	// Wait, bounded, for the workflow to record the cancellation.
-	var run *workflowsv1.Run
 	for i := 0; i < 50; i++ {
 		r, err := s.getRun(ctx, id)
 		if err != nil {

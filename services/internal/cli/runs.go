@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +23,7 @@ var runsSummary = map[string]string{
 	"get":     "Shows a run: status, every step with its usage and cost, and pending approvals with their digests.",
 	"approve": "Approves a pending action of a run. --digest must be the one shown by 'manifold runs get'; the run goes on.",
 	"reject":  "Rejects a pending action of a run; the run ends REJECTED (or the model is told, if the step says so).",
-	"cancel":  "Cancels a run; its current step ends CANCELLED.",
+	"cancel":  "Cancels a run in progress; its current step ends CANCELLED. A run that already ended is refused (a cancelled one is left as it is).",
 }
 
 // runs manages chain runs and their approvals.
@@ -108,7 +110,7 @@ func runs(ctx context.Context, args []string, env Env) error {
 		if status != "" {
 			st, ok := workflowsv1.RunStatus_value["RUN_STATUS_"+strings.ToUpper(status)]
 			if !ok || st == 0 {
-				return usageError{fmt.Errorf("invalid --status %q", status)}
+				return usageError{fmt.Errorf("invalid --status %q: want one of %s", status, strings.Join(runStatusNames(), ", "))}
 			}
 			req.Statuses = []workflowsv1.RunStatus{workflowsv1.RunStatus(st)}
 		}
@@ -139,11 +141,17 @@ func runs(ctx context.Context, args []string, env Env) error {
 			if err != nil {
 				return rpcError(err)
 			}
-			pending := res.Msg.GetRun().GetPendingApprovals()
-			if len(pending) != 1 {
-				return usageError{fmt.Errorf("runs %s: the run has %d pending approvals; name one with --step", verb, len(pending))}
+			x := res.Msg.GetRun()
+			status := enumName(x.GetStatus().String(), "RUN_STATUS_")
+			switch pending := x.GetPendingApprovals(); {
+			case finished(x.GetStatus()):
+				return fmt.Errorf("runs %s: run %s has finished (%s); it waits for no approval", verb, run, status)
+			case len(pending) == 0:
+				return fmt.Errorf("runs %s: run %s is not waiting for an approval (it is %s)", verb, run, status)
+			case len(pending) > 1:
+				return usageError{fmt.Errorf("runs %s: run %s has %d pending approvals; name one with --step", verb, run, len(pending))}
 			}
-			step = pending[0].GetStepId()
+			step = x.GetPendingApprovals()[0].GetStepId()
 		}
 		var rec *workflowsv1.ApprovalRecord
 		if verb == "approve" {
@@ -165,6 +173,19 @@ func runs(ctx context.Context, args []string, env Env) error {
 		_, err := fmt.Fprintf(env.Stdout, "step %s of run %s: %s by %s\n", step, run, enumName(rec.GetDecision().String(), "APPROVAL_DECISION_"), rec.GetDecidedBy())
 		return err
 	case "cancel":
+		got, err := c.GetRun(ctx, connect.NewRequest(&workflowsv1.GetRunRequest{RunId: run}))
+		if err != nil {
+			return rpcError(err)
+		}
+		if x := got.Msg.GetRun(); x.GetStatus() == workflowsv1.RunStatus_RUN_STATUS_CANCELLED {
+			// Cancelling it again would change nothing; a run that ended
+			// otherwise is refused by CancelRun.
+			if r.output == "json" {
+				return printJSON(env.Stdout, &workflowsv1.CancelRunResponse{Run: x})
+			}
+			_, err := fmt.Fprintf(env.Stdout, "run %s was already cancelled\n", run)
+			return err
+		}
 		res, err := c.CancelRun(ctx, connect.NewRequest(&workflowsv1.CancelRunRequest{RunId: run, Reason: comment}))
 		if err != nil {
 			return rpcError(err)
@@ -178,6 +199,27 @@ func runs(ctx context.Context, args []string, env Env) error {
 }
 
 var runHeader = []string{"RUN", "CHAIN", "VERSION", "STATUS", "STARTED_BY", "CREATED", "TOKENS", "COST_USD"}
+
+// runStatusNames are the --status values, in the enum's order.
+func runStatusNames() []string {
+	var names []string
+	for _, st := range slices.Sorted(maps.Keys(workflowsv1.RunStatus_name)) {
+		if st > 0 {
+			names = append(names, enumName(workflowsv1.RunStatus_name[st], "RUN_STATUS_"))
+		}
+	}
+	return names
+}
+
+// finished reports whether a run has ended.
+func finished(st workflowsv1.RunStatus) bool {
+	switch st {
+	case workflowsv1.RunStatus_RUN_STATUS_SUCCEEDED, workflowsv1.RunStatus_RUN_STATUS_FAILED, workflowsv1.RunStatus_RUN_STATUS_CANCELLED,
+		workflowsv1.RunStatus_RUN_STATUS_REJECTED, workflowsv1.RunStatus_RUN_STATUS_TIMED_OUT:
+		return true
+	}
+	return false
+}
 
 func enumName(s, prefix string) string { return strings.ToLower(strings.TrimPrefix(s, prefix)) }
 

@@ -140,6 +140,13 @@ func TestChainsAndRuns(t *testing.T) {
 		t.Fatalf("runs approve: exit %d\n%s%s", code, out, errOut)
 	}
 	wait(id, "RUN_STATUS_SUCCEEDED")
+	succeeded := id
+	if code, _, errOut := run(alice, "runs", "approve", "--run", succeeded, "--digest", digest); code == cli.ExitOK || !strings.Contains(errOut, "run "+succeeded+" has finished (succeeded)") {
+		t.Fatalf("approve a finished run: exit %d, %s", code, errOut)
+	}
+	if code, out, errOut := run(alice, "runs", "cancel", "--run", succeeded); code == cli.ExitOK || !strings.Contains(errOut, "has already ended succeeded") {
+		t.Fatalf("cancel a succeeded run: exit %d\n%s%s", code, out, errOut)
+	}
 
 	id = start()
 	digest = wait(id, "RUN_STATUS_WAITING_FOR_APPROVAL").Run.PendingApprovals[0].Digest
@@ -150,8 +157,11 @@ func TestChainsAndRuns(t *testing.T) {
 
 	id = start()
 	wait(id, "RUN_STATUS_WAITING_FOR_APPROVAL")
-	if code, out, errOut := run(alice, "runs", "cancel", "--run", id); code != cli.ExitOK || !strings.Contains(out, "cancelled") {
+	if code, out, errOut := run(alice, "runs", "cancel", "--run", id); code != cli.ExitOK || !strings.Contains(out, "cancelled") || strings.Contains(out, "already") {
 		t.Fatalf("runs cancel: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := run(alice, "runs", "cancel", "--run", id); code != cli.ExitOK || !strings.Contains(out, "run "+id+" was already cancelled") {
+		t.Fatalf("cancel a cancelled run: exit %d\n%s%s", code, out, errOut)
 	}
 
 	code, out, _ = run(alice, "runs", "list", "--chain", "reply.review")
@@ -160,6 +170,14 @@ func TestChainsAndRuns(t *testing.T) {
 	}
 	if code, _, errOut := run(alice, "runs", "approve", "--run", id); code != cli.ExitUsage || !strings.Contains(errOut, "--digest is required") {
 		t.Fatalf("approve without --digest: exit %d, %s", code, errOut)
+	}
+}
+
+// A bad --status is refused before any call, listing the valid ones.
+func TestRunsListStatusNames(t *testing.T) {
+	code, _, errOut := manifoldEnv(t, nil, "runs", "list", "--status", "bogus")
+	if want := `invalid --status "bogus": want one of pending, running, waiting_for_approval, succeeded, failed, cancelled, rejected, timed_out`; code != cli.ExitUsage || !strings.Contains(errOut, want) {
+		t.Fatalf("runs list --status bogus: exit %d, %s; want %s", code, errOut, want)
 	}
 }
 
