@@ -888,8 +888,10 @@ type StartRunRequest struct {
 	// The input variables, checked against the chain's input schema.
 	Input *structpb.Struct `protobuf:"bytes,4,opt,name=input,proto3" json:"input,omitempty"`
 	// Makes retries safe: a second start with the same key for the same
-	// chain returns the first run instead of starting another, for as long
-	// as that run is retained. Empty means no deduplication.
+	// chain and the same request returns the first run instead of starting
+	// another, for as long as that run is retained; the same key with a
+	// different input, label or version fails with ALREADY_EXISTS. Empty
+	// means no deduplication.
 	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// Free-form labels recorded with the run and its calls.
 	Metadata      map[string]string `protobuf:"bytes,6,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`

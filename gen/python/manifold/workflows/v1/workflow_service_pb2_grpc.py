@@ -197,7 +197,7 @@ class WorkflowServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ApproveStep(self, request, context):
-        """ApproveStep approves a pending action. Fails with FAILED_PRECONDITION
+        """ApproveStep approves a pending action. Fails with INVALID_ARGUMENT
         when the digest does not match the pending action (it changed or was
         already decided), and PERMISSION_DENIED when the caller is not an
         approver. Approvers.

@@ -110,7 +110,7 @@ type WorkflowServiceClient interface {
 	// resume, the events since a sequence number), then each step and
 	// approval event, ending after the run's terminal status. Data plane.
 	WatchRun(context.Context, *connect.Request[v1.WatchRunRequest]) (*connect.ServerStreamForClient[v1.WatchRunResponse], error)
-	// ApproveStep approves a pending action. Fails with FAILED_PRECONDITION
+	// ApproveStep approves a pending action. Fails with INVALID_ARGUMENT
 	// when the digest does not match the pending action (it changed or was
 	// already decided), and PERMISSION_DENIED when the caller is not an
 	// approver. Approvers.
@@ -362,7 +362,7 @@ type WorkflowServiceHandler interface {
 	// resume, the events since a sequence number), then each step and
 	// approval event, ending after the run's terminal status. Data plane.
 	WatchRun(context.Context, *connect.Request[v1.WatchRunRequest], *connect.ServerStream[v1.WatchRunResponse]) error
-	// ApproveStep approves a pending action. Fails with FAILED_PRECONDITION
+	// ApproveStep approves a pending action. Fails with INVALID_ARGUMENT
 	// when the digest does not match the pending action (it changed or was
 	// already decided), and PERMISSION_DENIED when the caller is not an
 	// approver. Approvers.

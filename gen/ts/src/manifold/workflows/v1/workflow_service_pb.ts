@@ -499,8 +499,10 @@ export type StartRunRequest = Message<"manifold.workflows.v1.StartRunRequest"> &
 
   /**
    * Makes retries safe: a second start with the same key for the same
-   * chain returns the first run instead of starting another, for as long
-   * as that run is retained. Empty means no deduplication.
+   * chain and the same request returns the first run instead of starting
+   * another, for as long as that run is retained; the same key with a
+   * different input, label or version fails with ALREADY_EXISTS. Empty
+   * means no deduplication.
    *
    * @generated from field: string idempotency_key = 5;
    */
@@ -1213,7 +1215,7 @@ export const WorkflowService: GenService<{
     output: typeof WatchRunResponseSchema;
   },
   /**
-   * ApproveStep approves a pending action. Fails with FAILED_PRECONDITION
+   * ApproveStep approves a pending action. Fails with INVALID_ARGUMENT
    * when the digest does not match the pending action (it changed or was
    * already decided), and PERMISSION_DENIED when the caller is not an
    * approver. Approvers.
