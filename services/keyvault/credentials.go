@@ -299,9 +299,10 @@ func (s *Service) DeleteCredential(ctx context.Context, req *connect.Request[key
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	if existed {
-		s.logger.InfoContext(ctx, "credential deleted", "credential", name, "by", access.Author(ctx))
+	if !existed {
+		return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_NOT_FOUND, "credential %q not found", name)
 	}
+	s.logger.InfoContext(ctx, "credential deleted", "credential", name, "by", access.Author(ctx))
 	return connect.NewResponse(&keyvaultv1.DeleteCredentialResponse{}), nil
 }
 

@@ -327,7 +327,7 @@ func (s *Service) PublishPrompt(ctx context.Context, req *connect.Request[prompt
 // UnpublishPrompt removes a publication.
 func (s *Service) UnpublishPrompt(ctx context.Context, req *connect.Request[promptsv1.UnpublishPromptRequest]) (*connect.Response[promptsv1.UnpublishPromptResponse], error) {
 	if err := s.store.Unpublish(ctx, req.Msg.GetSlug()); err != nil {
-		return nil, apierror.Internal(err)
+		return nil, storeError(err, fmt.Sprintf("publication %q", req.Msg.GetSlug()))
 	}
 	return connect.NewResponse(&promptsv1.UnpublishPromptResponse{}), nil
 }

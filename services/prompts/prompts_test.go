@@ -293,10 +293,12 @@ func TestPublications(t *testing.T) {
 		if err != nil || len(list.Msg.GetPublications()) != 1 || list.Msg.GetPublications()[0].GetSlug() != "summarize" {
 			t.Fatalf("ListPublications = %v, %v", list.Msg, err)
 		}
-		for range 2 { // idempotent
-			if _, err := c.UnpublishPrompt(t.Context(), connect.NewRequest(&promptsv1.UnpublishPromptRequest{Slug: "summarize"})); err != nil {
-				t.Fatalf("UnpublishPrompt: %v", err)
-			}
+		if _, err := c.UnpublishPrompt(t.Context(), connect.NewRequest(&promptsv1.UnpublishPromptRequest{Slug: "summarize"})); err != nil {
+			t.Fatalf("UnpublishPrompt: %v", err)
+		}
+		// Unpublishing again finds nothing, as deleting any other resource.
+		if _, err := c.UnpublishPrompt(t.Context(), connect.NewRequest(&promptsv1.UnpublishPromptRequest{Slug: "summarize"})); connect.CodeOf(err) != connect.CodeNotFound {
+			t.Errorf("UnpublishPrompt of an unpublished slug: %v, want not_found", err)
 		}
 		list, err = c.ListPublications(t.Context(), connect.NewRequest(&promptsv1.ListPublicationsRequest{}))
 		if err != nil || len(list.Msg.GetPublications()) != 0 {

@@ -614,7 +614,7 @@ func (s *Store) Publish(ctx context.Context, p *promptsv1.Publication, by string
 	return out, err
 }
 
-// Unpublish removes a publication; removing a missing one is not an error.
+// Unpublish removes a publication, or returns storage.ErrNotFound.
 func (s *Store) Unpublish(ctx context.Context, slug string) error {
 	return s.write(ctx, func(t *tx) error {
 		n, err := t.q.DeletePublication(ctx, slug)
@@ -622,7 +622,7 @@ func (s *Store) Unpublish(ctx context.Context, slug string) error {
 			return fmt.Errorf("delete publication: %w", err)
 		}
 		if n == 0 {
-			return nil
+			return storage.ErrNotFound
 		}
 		return t.change(ctx, KindPublication, slug, true)
 	})

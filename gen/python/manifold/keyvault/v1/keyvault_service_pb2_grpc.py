@@ -183,7 +183,8 @@ class KeyVaultServiceServicer(object):
 
     def DeleteCredential(self, request, context):
         """DeleteCredential destroys a credential and all its versions; routers
-        drop it from its pool. Idempotent. Admin.
+        drop it from its pool. NOT_FOUND when there is no such credential.
+        Admin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

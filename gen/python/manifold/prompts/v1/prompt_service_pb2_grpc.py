@@ -205,7 +205,7 @@ class PromptServiceServicer(object):
 
     def UnpublishPrompt(self, request, context):
         """UnpublishPrompt removes a publication; its endpoint answers 404 from
-        then on. Idempotent. Admin.
+        then on. NOT_FOUND when nothing is published at the slug. Admin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

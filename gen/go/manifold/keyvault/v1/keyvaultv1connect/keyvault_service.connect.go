@@ -111,7 +111,8 @@ type KeyVaultServiceClient interface {
 	// version stays valid for the grace period. Admin.
 	RotateCredential(context.Context, *connect.Request[v1.RotateCredentialRequest]) (*connect.Response[v1.RotateCredentialResponse], error)
 	// DeleteCredential destroys a credential and all its versions; routers
-	// drop it from its pool. Idempotent. Admin.
+	// drop it from its pool. NOT_FOUND when there is no such credential.
+	// Admin.
 	DeleteCredential(context.Context, *connect.Request[v1.DeleteCredentialRequest]) (*connect.Response[v1.DeleteCredentialResponse], error)
 	// ResolveCredential returns a credential version's plaintext secret to a
 	// router. Each call is logged (name and version, never the secret).
@@ -445,7 +446,8 @@ type KeyVaultServiceHandler interface {
 	// version stays valid for the grace period. Admin.
 	RotateCredential(context.Context, *connect.Request[v1.RotateCredentialRequest]) (*connect.Response[v1.RotateCredentialResponse], error)
 	// DeleteCredential destroys a credential and all its versions; routers
-	// drop it from its pool. Idempotent. Admin.
+	// drop it from its pool. NOT_FOUND when there is no such credential.
+	// Admin.
 	DeleteCredential(context.Context, *connect.Request[v1.DeleteCredentialRequest]) (*connect.Response[v1.DeleteCredentialResponse], error)
 	// ResolveCredential returns a credential version's plaintext secret to a
 	// router. Each call is logged (name and version, never the secret).

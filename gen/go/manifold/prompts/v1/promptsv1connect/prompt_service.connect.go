@@ -119,7 +119,7 @@ type PromptServiceClient interface {
 	// Fails with ALREADY_EXISTS when the slug serves another prompt. Admin.
 	PublishPrompt(context.Context, *connect.Request[v1.PublishPromptRequest]) (*connect.Response[v1.PublishPromptResponse], error)
 	// UnpublishPrompt removes a publication; its endpoint answers 404 from
-	// then on. Idempotent. Admin.
+	// then on. NOT_FOUND when nothing is published at the slug. Admin.
 	UnpublishPrompt(context.Context, *connect.Request[v1.UnpublishPromptRequest]) (*connect.Response[v1.UnpublishPromptResponse], error)
 	// ListPublications lists publications by slug. Read.
 	ListPublications(context.Context, *connect.Request[v1.ListPublicationsRequest]) (*connect.Response[v1.ListPublicationsResponse], error)
@@ -380,7 +380,7 @@ type PromptServiceHandler interface {
 	// Fails with ALREADY_EXISTS when the slug serves another prompt. Admin.
 	PublishPrompt(context.Context, *connect.Request[v1.PublishPromptRequest]) (*connect.Response[v1.PublishPromptResponse], error)
 	// UnpublishPrompt removes a publication; its endpoint answers 404 from
-	// then on. Idempotent. Admin.
+	// then on. NOT_FOUND when nothing is published at the slug. Admin.
 	UnpublishPrompt(context.Context, *connect.Request[v1.UnpublishPromptRequest]) (*connect.Response[v1.UnpublishPromptResponse], error)
 	// ListPublications lists publications by slug. Read.
 	ListPublications(context.Context, *connect.Request[v1.ListPublicationsRequest]) (*connect.Response[v1.ListPublicationsResponse], error)

@@ -1392,7 +1392,8 @@ export const KeyVaultService: GenService<{
   },
   /**
    * DeleteCredential destroys a credential and all its versions; routers
-   * drop it from its pool. Idempotent. Admin.
+   * drop it from its pool. NOT_FOUND when there is no such credential.
+   * Admin.
    *
    * @generated from rpc manifold.keyvault.v1.KeyVaultService.DeleteCredential
    */

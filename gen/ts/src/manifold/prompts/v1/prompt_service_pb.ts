@@ -1279,7 +1279,7 @@ export const PromptService: GenService<{
   },
   /**
    * UnpublishPrompt removes a publication; its endpoint answers 404 from
-   * then on. Idempotent. Admin.
+   * then on. NOT_FOUND when nothing is published at the slug. Admin.
    *
    * @generated from rpc manifold.prompts.v1.PromptService.UnpublishPrompt
    */
