@@ -44,10 +44,12 @@ func NewActionLog(audit auditv1connect.AuditServiceClient, logger *slog.Logger) 
 	return &ActionLog{audit: audit, logger: logger, queue: make(chan *auditv1.AdminAction, actionQueue), done: make(chan struct{})}
 }
 
-// Record logs a call of procedure from peer with request req that ended with err, by
-// the principal in ctx. Calls by Manifold's own services are not admin
-// actions and are left out.
-func (l *ActionLog) Record(ctx context.Context, procedure, peer string, req any, err error) {
+// Record logs a call of procedure from peer with request req that answered
+// res or ended with err, by the principal in ctx. The resource is named as
+// the answer names it when it can (a created key's id), else as the
+// request does. Calls by Manifold's own services are not admin actions and
+// are left out.
+func (l *ActionLog) Record(ctx context.Context, procedure, peer string, req, res any, err error) {
 	p := PrincipalFrom(ctx)
 	if p == nil || p.GetKind() == keyvaultv1.PrincipalKind_PRINCIPAL_KIND_SERVICE {
 		return
@@ -61,6 +63,11 @@ func (l *ActionLog) Record(ctx context.Context, procedure, peer string, req any,
 	}
 	if m, ok := req.(proto.Message); ok {
 		a.ResourceId, a.Comment = describe(m.ProtoReflect())
+	}
+	if m, ok := res.(proto.Message); ok && err == nil && m != nil && m.ProtoReflect().IsValid() {
+		if id, _ := describe(m.ProtoReflect()); id != "" {
+			a.ResourceId = id
+		}
 	}
 	if err != nil {
 		a.ErrorClass = apierror.As(err).Class
@@ -249,9 +256,9 @@ func describe(m protoreflect.Message) (id, comment string) {
 	return id, comment
 }
 
-// nameOf is a resource message's name, id, slug or model, the first set.
+// nameOf is a resource message's id, name, slug or model, the first set.
 func nameOf(m protoreflect.Message) string {
-	for _, n := range []protoreflect.Name{"name", "id", "slug", "model"} {
+	for _, n := range []protoreflect.Name{"id", "name", "slug", "model"} {
 		if f := m.Descriptor().Fields().ByName(n); f != nil && f.Kind() == protoreflect.StringKind && !f.IsList() {
 			if v := m.Get(f).String(); v != "" {
 				return v

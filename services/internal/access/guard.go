@@ -213,7 +213,11 @@ func (i guardInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 		}
 		res, err := next(ctx, req)
 		if i.g.cfg.Actions != nil && i.g.records(req.Spec()) {
-			i.g.cfg.Actions.Record(ctx, req.Spec().Procedure, req.Peer().Addr, req.Any(), err)
+			var msg any
+			if res != nil {
+				msg = res.Any()
+			}
+			i.g.cfg.Actions.Record(ctx, req.Spec().Procedure, req.Peer().Addr, req.Any(), msg, err)
 		}
 		return res, err
 	}

@@ -181,7 +181,11 @@ func TestAdminGuard(t *testing.T) {
 			t.Fatalf("QueryAdminActions: %v", err)
 		}
 		got := map[string]*auditv1.AdminAction{}
+		created := ""
 		for _, a := range res.Msg.GetActions() {
+			if a.GetAction() == keyvaultv1connect.KeyVaultServiceCreateVirtualKeyProcedure {
+				created = a.GetResourceId()
+			}
 			if a.GetResourceType() == "prompt" {
 				if _, dup := got[a.GetAction()]; dup {
 					t.Errorf("action %s recorded twice", a.GetAction())
@@ -190,6 +194,10 @@ func TestAdminGuard(t *testing.T) {
 			}
 		}
 		if len(got) == len(want) {
+			// A created key is named by the id it was given, not its name.
+			if created != vk.Msg.GetKey().GetId() {
+				t.Errorf("CreateVirtualKey recorded resource %q, want the new key's id %q", created, vk.Msg.GetKey().GetId())
+			}
 			for action, role := range want {
 				a := got[action]
 				if a == nil || a.GetActor().GetRole() != role || a.GetResourceId() != "greeting" || a.GetActor().GetKind() != auditv1.ActorKind_ACTOR_KIND_ADMIN_KEY {
