@@ -168,15 +168,21 @@ func allowed(c *Caller, requested string, p *plan) error {
 		return nil
 	}
 	if name := p.route.GetName(); name != "" {
-		if len(c.Routes) > 0 && !matchAny(c.Routes, name) {
+		if !scopeAllows(c.Routes, name) {
 			return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use route %q", name)
 		}
 		return nil
 	}
-	if len(c.Models) > 0 && !matchAny(c.Models, requested) {
+	if !scopeAllows(c.Models, requested) {
 		return apierror.New(mcpv1.ErrorClass_ERROR_CLASS_PERMISSION_DENIED, "this key may not use model %q", requested)
 	}
 	return nil
+}
+
+// scopeAllows reports whether a key's scope patterns allow name: an empty
+// scope allows everything.
+func scopeAllows(patterns []string, name string) bool {
+	return len(patterns) == 0 || matchAny(patterns, name)
 }
 
 func matchAny(patterns []string, name string) bool {

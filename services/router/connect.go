@@ -196,7 +196,7 @@ func (s *Service) ListModels(ctx context.Context, req *connect.Request[routerv1.
 	}
 	res := &routerv1.ListModelsResponse{Models: visibleModels(s.Models(), caller)}
 	for name := range s.cat.Load().routes {
-		if caller == nil || len(caller.Routes) == 0 || matchAny(caller.Routes, name) {
+		if caller == nil || scopeAllows(caller.Routes, name) {
 			res.Routes = append(res.Routes, name)
 		}
 	}
@@ -216,12 +216,12 @@ func (s *Service) ModelsFor(ctx context.Context) ([]*routerv1.Model, error) {
 // visibleModels keeps the models c's scopes allow (all for no caller or no
 // model scopes).
 func visibleModels(models []*routerv1.Model, c *Caller) []*routerv1.Model {
-	if c == nil || len(c.Models) == 0 {
+	if c == nil {
 		return models
 	}
 	out := models[:0]
 	for _, m := range models {
-		if matchAny(c.Models, m.GetName()) {
+		if scopeAllows(c.Models, m.GetName()) {
 			out = append(out, m)
 		}
 	}

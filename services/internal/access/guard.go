@@ -110,10 +110,9 @@ func (g *Guard) authenticate(ctx context.Context, h http.Header, peer string) (*
 		return Bootstrap(), nil
 	case token == "":
 		return nil, apierror.New(mcpv1.ErrorClass_ERROR_CLASS_AUTHENTICATION, "missing credentials: send an admin key as \"Authorization: Bearer <key>\"")
-	case g.cfg.InternalToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.InternalToken)) == 1:
-		return Service(), nil
-	case g.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.AdminToken)) == 1:
-		return Bootstrap(), nil
+	}
+	if p := g.builtIn(token); p != nil {
+		return p, nil
 	}
 	client := ClientOf(peer)
 	if err := g.failures.Wait(ctx, client); err != nil {
@@ -137,19 +136,23 @@ func (g *Guard) authenticate(ctx context.Context, h http.Header, peer string) (*
 	return res.Msg.GetPrincipal(), nil
 }
 
+// builtIn is the principal of the internal or the bootstrap admin token,
+// or nil for any other token.
+func (g *Guard) builtIn(token string) *keyvaultv1.Principal {
+	switch {
+	case g.cfg.InternalToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.InternalToken)) == 1:
+		return Service()
+	case g.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.AdminToken)) == 1:
+		return Bootstrap()
+	}
+	return nil
+}
+
 // adminCredential reports whether h carries an admin key or token rather
 // than (presumably) a virtual key.
 func (g *Guard) adminCredential(h http.Header) bool {
 	token := Bearer(h)
-	switch {
-	case strings.HasPrefix(token, "mka-"):
-		return true
-	case g.cfg.InternalToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.InternalToken)) == 1:
-		return true
-	case g.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(g.cfg.AdminToken)) == 1:
-		return true
-	}
-	return false
+	return strings.HasPrefix(token, "mka-") || g.builtIn(token) != nil
 }
 
 // permits checks a principal against a rule. Manifold's services may call

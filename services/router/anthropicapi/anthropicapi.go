@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
@@ -48,7 +49,7 @@ type Handler struct {
 
 // New returns a handler answering through r.
 func New(r Router, logger *slog.Logger) *Handler {
-	return &Handler{router: r, logger: logger, created: startTime()}
+	return &Handler{router: r, logger: logger, created: time.Now().UTC().Format(time.RFC3339)}
 }
 
 // ServeHTTP dispatches by path and method, answering unknown paths and

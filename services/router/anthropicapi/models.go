@@ -3,7 +3,6 @@ package anthropicapi
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	mcpv1 "github.com/manifoldgw/manifold/gen/go/manifold/mcp/v1"
 	routerv1 "github.com/manifoldgw/manifold/gen/go/manifold/router/v1"
@@ -72,7 +71,3 @@ func (h *Handler) writeJSON(w http.ResponseWriter, v any) {
 		h.logger.Debug("anthropic surface: write response", "err", err)
 	}
 }
-
-// startTime is when this process started, reported as every model's
-// creation time.
-func startTime() string { return time.Now().UTC().Format(time.RFC3339) }
