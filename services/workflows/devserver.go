@@ -61,10 +61,29 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// devServerAttempts bounds the starts of a dev server that exits while
+// starting: it sometimes trips over its own SQLite database when the
+// machine is busy ("failed creating namespaces: database is locked").
+const devServerAttempts = 3
+
+// errExitedStarting is a dev server that exited before it listened.
+var errExitedStarting = errors.New("temporal dev server exited while starting")
+
 // StartDevServer starts `temporal server start-dev` persisted in dbFile, on
 // free loopback ports, and waits (bounded) until its frontend accepts
-// connections. The server gets SIGTERM when ctx ends.
+// connections; a server that exits while starting is started again, up to
+// devServerAttempts times. The server gets SIGTERM when ctx ends.
 func StartDevServer(ctx context.Context, binary, dbFile, namespace string, logger *slog.Logger) (*DevServer, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := startDevServer(ctx, binary, dbFile, namespace, logger)
+		if !errors.Is(err, errExitedStarting) || attempt == devServerAttempts || ctx.Err() != nil {
+			return s, err
+		}
+		logger.Warn("temporal dev server exited while starting; starting it again", "attempt", attempt, "err", err)
+	}
+}
+
+func startDevServer(ctx context.Context, binary, dbFile, namespace string, logger *slog.Logger) (*DevServer, error) {
 	if err := os.MkdirAll(filepath.Dir(dbFile), 0o700); err != nil {
 		return nil, fmt.Errorf("temporal dev server: %w", err)
 	}
@@ -107,7 +126,7 @@ func StartDevServer(ctx context.Context, binary, dbFile, namespace string, logge
 		}
 		select {
 		case <-s.done:
-			return nil, fmt.Errorf("temporal dev server exited while starting: %v", cmd.ProcessState)
+			return nil, fmt.Errorf("%w: %v", errExitedStarting, cmd.ProcessState)
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
